@@ -23,7 +23,7 @@ pub use engine::{
     Checklist, ChecklistItem, Matched, Notice, PlannedTask, Reason, Requirement, TaskPlan,
 };
 pub use fields::{field, Field, FieldType, Value, FIELDS};
-pub use load::{Document, PackError, PackRef, PackSet, Source, Summary, UNITS};
+pub use load::{Document, ItemView, PackError, PackRef, PackSet, Source, Summary, UNITS};
 pub use model::{Answer, Citation, FailSpec, Frequency, PhotoRule, Purpose, Severity};
 pub use profile::{
     GasSupply, HazardLevel, Jurisdiction, Premises, ProfileError, SiteProfile,

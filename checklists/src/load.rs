@@ -134,6 +134,20 @@ pub struct PackSet {
     pub(crate) tasks: Vec<Task>,
 }
 
+/// A read-only view of one pack item, for tools and tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemView {
+    pub id: String,
+    /// The checklist id the item appears under (its own, or its `same_as` target).
+    pub canonical: String,
+    pub pack: String,
+    pub jurisdiction: Jurisdiction,
+    /// Every condition that must hold, as written: the pack's, then the item's.
+    pub conditions: Vec<String>,
+    /// Purposes besides the full inspection.
+    pub purposes: Vec<Purpose>,
+}
+
 /// Figures for `lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {
@@ -215,6 +229,36 @@ impl PackSet {
             citations,
             unverified,
         }
+    }
+
+    /// Every item of every pack, in load order.
+    pub fn items(&self) -> Vec<ItemView> {
+        let mut canonical = vec![0; self.items.len()];
+        for g in &self.groups {
+            for &m in &g.members {
+                canonical[m] = g.members[0];
+            }
+        }
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let pack = &self.packs[item.pack];
+                ItemView {
+                    id: item.id.clone(),
+                    canonical: self.items[canonical[i]].id.clone(),
+                    pack: pack.reference.id.clone(),
+                    jurisdiction: pack.jurisdiction,
+                    conditions: pack
+                        .when
+                        .iter()
+                        .chain(std::iter::once(&item.when))
+                        .map(|c| c.source().to_owned())
+                        .collect(),
+                    purposes: item.purposes.clone(),
+                }
+            })
+            .collect()
     }
 
     pub(crate) fn document(&self, id: &str) -> Option<&Document> {
