@@ -7,12 +7,26 @@ use std::hint::black_box;
 
 fn profiles() -> Vec<(&'static str, SiteProfile)> {
     [
-        ("restaurant-lpg", include_str!("../profiles/restaurant-lpg.toml")),
-        ("high-rise-ebike", include_str!("../profiles/high-rise-ebike.toml")),
-        ("mixed-use-guesthouse", include_str!("../profiles/mixed-use-guesthouse.toml")),
+        (
+            "restaurant-lpg",
+            include_str!("../profiles/restaurant-lpg.toml"),
+        ),
+        (
+            "high-rise-ebike",
+            include_str!("../profiles/high-rise-ebike.toml"),
+        ),
+        (
+            "mixed-use-guesthouse",
+            include_str!("../profiles/mixed-use-guesthouse.toml"),
+        ),
     ]
     .into_iter()
-    .map(|(name, text)| (name, SiteProfile::from_toml(text).expect("example profile is valid")))
+    .map(|(name, text)| {
+        (
+            name,
+            SiteProfile::from_toml(text).expect("example profile is valid"),
+        )
+    })
     .collect()
 }
 

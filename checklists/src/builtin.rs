@@ -29,7 +29,8 @@ packs![
 ];
 
 /// Text of the shipped document registry.
-pub const DOCUMENTS_FILE: (&str, &str) = ("documents.toml", include_str!("../packs/documents.toml"));
+pub const DOCUMENTS_FILE: (&str, &str) =
+    ("documents.toml", include_str!("../packs/documents.toml"));
 
 /// The shipped packs as sources, e.g. to load them alongside local ones.
 pub fn sources() -> (Source, Vec<Source>) {
@@ -37,7 +38,10 @@ pub fn sources() -> (Source, Vec<Source>) {
         name: format!("packs/{name}"),
         text: text.to_owned(),
     };
-    (src(DOCUMENTS_FILE), PACK_FILES.iter().copied().map(src).collect())
+    (
+        src(DOCUMENTS_FILE),
+        PACK_FILES.iter().copied().map(src).collect(),
+    )
 }
 
 /// The shipped packs, loaded once.

@@ -166,7 +166,11 @@ impl Parser<'_> {
         while self.eat_keyword("or") {
             terms.push(self.and()?);
         }
-        Ok(if terms.len() == 1 { terms.remove(0) } else { Expr::Or(terms) })
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::Or(terms)
+        })
     }
 
     fn and(&mut self) -> Result<Expr, ConditionError> {
@@ -174,7 +178,11 @@ impl Parser<'_> {
         while self.eat_keyword("and") {
             terms.push(self.unary()?);
         }
-        Ok(if terms.len() == 1 { terms.remove(0) } else { Expr::And(terms) })
+        Ok(if terms.len() == 1 {
+            terms.remove(0)
+        } else {
+            Expr::And(terms)
+        })
     }
 
     fn unary(&mut self) -> Result<Expr, ConditionError> {
@@ -266,17 +274,18 @@ impl Parser<'_> {
             (FieldType::Number, Some(Tok::Number(n))) => Value::Number(n),
             (FieldType::Bool, Some(Tok::Ident(s))) if s == "true" => Value::Bool(true),
             (FieldType::Bool, Some(Tok::Ident(s))) if s == "false" => Value::Bool(false),
-            (FieldType::Enum(names), Some(Tok::Ident(s))) => match names.iter().find(|n| **n == s)
-            {
-                Some(n) => Value::Enum(n),
-                None => {
-                    return self.err(format!(
-                        "`{s}` is not a value of `{}` (one of: {})",
-                        field.name,
-                        names.join(", ")
-                    ));
+            (FieldType::Enum(names), Some(Tok::Ident(s))) => {
+                match names.iter().find(|n| **n == s) {
+                    Some(n) => Value::Enum(n),
+                    None => {
+                        return self.err(format!(
+                            "`{s}` is not a value of `{}` (one of: {})",
+                            field.name,
+                            names.join(", ")
+                        ));
+                    }
                 }
-            },
+            }
             (FieldType::Number, _) => {
                 return self.err(format!("`{}` is compared with a number", field.name));
             }
@@ -409,14 +418,30 @@ mod tests {
 
     #[test]
     fn refuses_wrong_types() {
-        assert!(err("gas > lpg").message.contains("compare it with == or !="));
-        assert!(err("gas == propane").message.contains("not a value of `gas`"));
-        assert!(err("floor_area_m2 == big").message.contains("compared with a number"));
+        assert!(
+            err("gas > lpg")
+                .message
+                .contains("compare it with == or !=")
+        );
+        assert!(
+            err("gas == propane")
+                .message
+                .contains("not a value of `gas`")
+        );
+        assert!(
+            err("floor_area_m2 == big")
+                .message
+                .contains("compared with a number")
+        );
         assert!(err("premises").message.contains("not a yes/no field"));
         assert!(err("kitchen and").message.contains("ends too soon"));
         assert!(err("(kitchen").message.contains("expected `)`"));
         assert!(err("kitchen sprinklers").message.contains("expected `and`"));
-        assert!(err("kitchen & sprinklers").message.contains("unexpected character"));
+        assert!(
+            err("kitchen & sprinklers")
+                .message
+                .contains("unexpected character")
+        );
     }
 
     #[test]
@@ -432,8 +457,14 @@ mod tests {
     #[test]
     fn not_in_negates_membership() {
         let c = Condition::parse("premises not in [small_shop, office]").expect("parses");
-        assert!(matches!(&c.expr, Expr::Not(inner) if matches!(**inner, Expr::In(_, ref v) if v.len() == 2)));
-        assert!(err("premises not == office").message.contains("expected `in` after `not`"));
+        assert!(
+            matches!(&c.expr, Expr::Not(inner) if matches!(**inner, Expr::In(_, ref v) if v.len() == 2))
+        );
+        assert!(
+            err("premises not == office")
+                .message
+                .contains("expected `in` after `not`")
+        );
     }
 
     #[test]

@@ -4,21 +4,21 @@
 use crate::fields::Field;
 use crate::load::{AnswerDef, Bound, Item, PackRef, PackSet, TaskScope};
 use crate::model::{Answer, Citation, FailSpec, Frequency, PhotoRule, Purpose};
-use crate::profile::SiteProfile;
-use serde::Serialize;
+use crate::profile::{Jurisdiction, SiteProfile};
+use serde::{Deserialize, Serialize};
 
 /// A profile value that a condition read.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Matched {
-    pub field: &'static str,
+    pub field: String,
     pub value: String,
     /// For a derived field, how it was computed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub derived: Option<&'static str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub derived: Option<String>,
 }
 
 /// Why one source item applies to this site.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
     /// The pack item this reason is about.
     pub item: String,
@@ -30,14 +30,14 @@ pub struct Reason {
 }
 
 /// A number the rules require of this site, with its arithmetic.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Requirement {
     pub text_zh: String,
     pub text_en: String,
 }
 
 /// One line of a checklist: a requirement, possibly cited by several regulations.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChecklistItem {
     /// Stable id: the canonical pack item's id.
     pub id: String,
@@ -53,23 +53,25 @@ pub struct ChecklistItem {
 }
 
 /// A document cited by the checklist that has been superseded.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub doc: String,
     pub text_en: String,
 }
 
 /// The checklist for one site and purpose, pinned to the pack versions it came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Checklist {
     pub purpose: Purpose,
+    /// The site's jurisdiction, which decides the language shown first.
+    pub jurisdiction: Jurisdiction,
     pub packs: Vec<PackRef>,
     pub items: Vec<ChecklistItem>,
     pub notices: Vec<Notice>,
 }
 
 /// A recurring job for the site's owner or staff.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlannedTask {
     pub id: String,
     pub title_zh: String,
@@ -82,8 +84,9 @@ pub struct PlannedTask {
 }
 
 /// The recurring task plan for a site.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskPlan {
+    pub jurisdiction: Jurisdiction,
     pub packs: Vec<PackRef>,
     pub tasks: Vec<PlannedTask>,
 }
@@ -119,9 +122,9 @@ impl PackSet {
         let matched = fields
             .into_iter()
             .map(|f| Matched {
-                field: f.name,
+                field: f.name.to_owned(),
                 value: f.read(p).to_string(),
-                derived: f.derived,
+                derived: f.derived.map(str::to_owned),
             })
             .collect();
         Some(Reason {
@@ -160,7 +163,8 @@ impl PackSet {
         let notices = self.notices(items.iter().flat_map(|i| &i.citations));
         Checklist {
             purpose,
-            packs: self.pack_refs(),
+            jurisdiction: profile.jurisdiction,
+            packs: self.pack_refs(profile.jurisdiction),
             items,
             notices,
         }
@@ -190,19 +194,20 @@ impl PackSet {
             .map(|(i, _)| i.photo)
             .max()
             .unwrap_or(canonical.photo);
-        let strictest = applying
-            .iter()
-            .map(|(i, _)| &i.fail)
-            .max_by_key(|f| (f.severity, std::cmp::Reverse(f.rectify_days)))
-            .unwrap_or(&canonical.fail);
+        // The first (canonical-most) of the most severe sources gives the measure text.
+        let strictest =
+            applying
+                .iter()
+                .map(|(i, _)| &i.fail)
+                .fold(&applying[0].0.fail, |best, f| {
+                    if f.severity > best.severity { f } else { best }
+                });
         let rectify_days = applying
             .iter()
             .map(|(i, _)| i.fail.rectify_days)
             .min()
             .unwrap_or(canonical.fail.rectify_days);
-        let gb35181 = applying
-            .iter()
-            .find_map(|(i, _)| i.fail.gb35181.clone());
+        let gb35181 = applying.iter().find_map(|(i, _)| i.fail.gb35181.clone());
         let on_fail = FailSpec {
             rectify_days,
             gb35181,
@@ -231,7 +236,9 @@ impl PackSet {
             .filter_map(|id| {
                 let d = self.document(id)?;
                 let by = d.superseded_by.as_ref()?;
-                let by_title = self.document(by).map_or(by.as_str(), |b| b.title_en.as_str());
+                let by_title = self
+                    .document(by)
+                    .map_or(by.as_str(), |b| b.title_en.as_str());
                 let on = d
                     .superseded_on
                     .as_deref()
@@ -241,7 +248,9 @@ impl PackSet {
                     text_en: format!(
                         "{} is superseded by {by_title}{on}.{}",
                         d.title_en,
-                        d.note_en.as_deref().map_or(String::new(), |n| format!(" {n}"))
+                        d.note_en
+                            .as_deref()
+                            .map_or(String::new(), |n| format!(" {n}"))
                     ),
                 })
             })
@@ -269,10 +278,8 @@ impl PackSet {
                     list.items.iter().map(|i| i.id.clone()).collect()
                 }
                 TaskScope::Items(listed) => {
-                    let canonical: Vec<&str> = listed
-                        .iter()
-                        .map(|&i| self.canonical_id(i))
-                        .collect();
+                    let canonical: Vec<&str> =
+                        listed.iter().map(|&i| self.canonical_id(i)).collect();
                     full.items
                         .iter()
                         .filter(|i| canonical.contains(&i.id.as_str()))
@@ -294,7 +301,8 @@ impl PackSet {
             });
         }
         TaskPlan {
-            packs: self.pack_refs(),
+            jurisdiction: profile.jurisdiction,
+            packs: self.pack_refs(profile.jurisdiction),
             tasks,
         }
     }
@@ -332,7 +340,9 @@ fn resolve_answer<'a>(
             AnswerDef::Count { min } => {
                 let (v, e) = bound(min, p);
                 explain.extend(e);
-                Answer::Count { min: v.ceil() as u32 }
+                Answer::Count {
+                    min: v.ceil() as u32,
+                }
             }
             AnswerDef::Measure { unit, min, max } => {
                 let min = min.as_ref().map(|b| bound(b, p));
@@ -356,15 +366,23 @@ fn resolve_answer<'a>(
                 Answer::Count { min: a.max(b) }
             }
             (
-                Some(Answer::Measure { unit, min: a0, max: a1 }),
-                Answer::Measure { min: b0, max: b1, .. },
+                Some(Answer::Measure {
+                    unit,
+                    min: a0,
+                    max: a1,
+                }),
+                Answer::Measure {
+                    min: b0, max: b1, ..
+                },
             ) => Answer::Measure {
                 unit,
                 min: stricter(a0, b0, f64::max),
                 max: stricter(a1, b1, f64::min),
             },
             (Some(Answer::Date { max_age_months: a }), Answer::Date { max_age_months: b }) => {
-                Answer::Date { max_age_months: a.min(b) }
+                Answer::Date {
+                    max_age_months: a.min(b),
+                }
             }
             (Some(a), _) => a,
         });
@@ -384,23 +402,59 @@ fn stricter(a: Option<f64>, b: Option<f64>, pick: fn(f64, f64) -> f64) -> Option
 fn requirement_text(answer: &Answer, explain: &[(String, String)]) -> Option<Requirement> {
     if !explain.is_empty() {
         return Some(Requirement {
-            text_zh: explain.iter().map(|(z, _)| z.as_str()).collect::<Vec<_>>().join("；"),
-            text_en: explain.iter().map(|(_, e)| e.as_str()).collect::<Vec<_>>().join("; "),
+            text_zh: explain
+                .iter()
+                .map(|(z, _)| z.as_str())
+                .collect::<Vec<_>>()
+                .join("；"),
+            text_en: explain
+                .iter()
+                .map(|(_, e)| e.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
         });
     }
     let (zh, en) = match answer {
         Answer::PassFail => return None,
         Answer::Count { min } => (format!("不少于 {min}"), format!("at least {min}")),
-        Answer::Measure { unit, min, max } => match (min, max) {
-            (Some(a), Some(b)) => (format!("{a}–{b} {unit}"), format!("between {a} and {b} {unit}")),
-            (Some(a), None) => (format!("不小于 {a} {unit}"), format!("at least {a} {unit}")),
-            (None, Some(b)) => (format!("不大于 {b} {unit}"), format!("at most {b} {unit}")),
-            (None, None) => return None,
-        },
+        Answer::Measure { unit, min, max } => {
+            let unit = unit_label(unit);
+            match (min, max) {
+                (Some(a), Some(b)) => (
+                    format!("{a}–{b} {unit}"),
+                    format!("between {a} and {b} {unit}"),
+                ),
+                (Some(a), None) => (format!("不小于 {a} {unit}"), format!("at least {a} {unit}")),
+                (None, Some(b)) => (format!("不大于 {b} {unit}"), format!("at most {b} {unit}")),
+                (None, None) => return None,
+            }
+        }
         Answer::Date { max_age_months } => (
             format!("距今不超过 {max_age_months} 个月"),
-            format!("no more than {max_age_months} months old"),
+            format!("no more than {}", months(*max_age_months)),
         ),
     };
-    Some(Requirement { text_zh: zh, text_en: en })
+    Some(Requirement {
+        text_zh: zh,
+        text_en: en,
+    })
+}
+
+/// "1 month", "12 months".
+pub(crate) fn months(n: u32) -> String {
+    if n == 1 {
+        "1 month".to_owned()
+    } else {
+        format!("{n} months")
+    }
+}
+
+/// How a unit is shown to people.
+pub(crate) fn unit_label(unit: &str) -> &str {
+    match unit {
+        "pct" => "%",
+        "m2" => "m²",
+        "mpa" => "MPa",
+        other => other,
+    }
 }

@@ -125,9 +125,7 @@ pub static FIELDS: &[Field] = &[
     Field {
         name: "high_rise",
         ty: FieldType::Bool,
-        derived: Some(
-            "residential over 27 m, or other building of more than one storey over 24 m",
-        ),
+        derived: Some("residential over 27 m, or other building of more than one storey over 24 m"),
         read: |p| Value::Bool(p.is_high_rise()),
     },
     bool_field!(below_ground),

@@ -17,16 +17,16 @@ pub mod render;
 mod requirement;
 mod schema;
 
-pub use builtin::{builtin, sources as builtin_sources, DOCUMENTS_FILE, PACK_FILES};
+pub use builtin::{DOCUMENTS_FILE, PACK_FILES, builtin, sources as builtin_sources};
 pub use condition::{Condition, ConditionError};
 pub use engine::{
     Checklist, ChecklistItem, Matched, Notice, PlannedTask, Reason, Requirement, TaskPlan,
 };
-pub use fields::{field, Field, FieldType, Value, FIELDS};
+pub use fields::{FIELDS, Field, FieldType, Value, field};
 pub use load::{Document, ItemView, PackError, PackRef, PackSet, Source, Summary, UNITS};
 pub use model::{Answer, Citation, FailSpec, Frequency, PhotoRule, Purpose, Severity};
 pub use profile::{
-    GasSupply, HazardLevel, Jurisdiction, Premises, ProfileError, SiteProfile,
-    PROFILE_SCHEMA_VERSION,
+    GasSupply, HazardLevel, Jurisdiction, PROFILE_SCHEMA_VERSION, Premises, ProfileError,
+    SiteProfile,
 };
 pub use requirement::Rule;

@@ -6,7 +6,7 @@ use crate::model::{Answer, Citation, FailSpec, Frequency, PhotoRule, Purpose};
 use crate::profile::Jurisdiction;
 use crate::requirement::{Rule, RuleUse};
 use crate::schema::{self, RawAnswer, RawBound, RawCite, RawPurpose};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::ops::Range;
@@ -30,7 +30,7 @@ pub struct PackError {
 }
 
 /// Identifies exactly which pack content a checklist was made from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PackRef {
     pub id: String,
     pub version: String,
@@ -56,6 +56,7 @@ pub(crate) struct PackInfo {
     pub reference: PackRef,
     pub jurisdiction: Jurisdiction,
     pub when: Option<Condition>,
+    pub order: i32,
 }
 
 #[derive(Debug, Clone)]
@@ -67,9 +68,17 @@ pub(crate) enum Bound {
 #[derive(Debug, Clone)]
 pub(crate) enum AnswerDef {
     PassFail,
-    Count { min: Bound },
-    Measure { unit: String, min: Option<Bound>, max: Option<Bound> },
-    Date { max_age_months: u32 },
+    Count {
+        min: Bound,
+    },
+    Measure {
+        unit: String,
+        min: Option<Bound>,
+        max: Option<Bound>,
+    },
+    Date {
+        max_age_months: u32,
+    },
 }
 
 impl AnswerDef {
@@ -179,8 +188,13 @@ impl PackSet {
         for src in ordered {
             loader.load_pack(src);
         }
-        let groups = loader.resolve_same_as();
+        let mut groups = loader.resolve_same_as();
         loader.resolve_task_items();
+        // Checklists list packs by their `order`, then by file name (the load order).
+        let order_of = |item: usize| loader.packs[loader.items[item].pack].order;
+        groups.sort_by_key(|g| (order_of(g.members[0]), g.members[0]));
+        let pack_order: Vec<i32> = loader.packs.iter().map(|p| p.order).collect();
+        loader.tasks.sort_by_key(|t| pack_order[t.pack]);
         let Loader {
             errs,
             packs,
@@ -201,10 +215,15 @@ impl PackSet {
         })
     }
 
-    /// The packs and registry every checklist from this set is pinned to.
-    pub fn pack_refs(&self) -> Vec<PackRef> {
+    /// The registry and the packs a checklist for `jurisdiction` is made from, which it is pinned to.
+    pub fn pack_refs(&self, jurisdiction: Jurisdiction) -> Vec<PackRef> {
         let mut refs = vec![self.documents_ref.clone()];
-        refs.extend(self.packs.iter().map(|p| p.reference.clone()));
+        refs.extend(
+            self.packs
+                .iter()
+                .filter(|p| p.jurisdiction == jurisdiction)
+                .map(|p| p.reference.clone()),
+        );
         refs
     }
 
@@ -325,9 +344,17 @@ fn load_documents(src: &Source, errs: &mut Vec<PackError>) -> (Vec<Document>, Pa
         let d = raw.get_ref();
         let id = d.id.get_ref();
         if !valid_id(id) {
-            errs.push(error_at(src, d.id.span(), format!("document id `{id}` must be lowercase letters, digits, `-` and `.`")));
+            errs.push(error_at(
+                src,
+                d.id.span(),
+                format!("document id `{id}` must be lowercase letters, digits, `-` and `.`"),
+            ));
         } else if docs.iter().any(|x| &x.id == id) {
-            errs.push(error_at(src, d.id.span(), format!("duplicate document id `{id}`")));
+            errs.push(error_at(
+                src,
+                d.id.span(),
+                format!("duplicate document id `{id}`"),
+            ));
         }
         docs.push(Document {
             id: id.clone(),
@@ -342,7 +369,11 @@ fn load_documents(src: &Source, errs: &mut Vec<PackError>) -> (Vec<Document>, Pa
         if let Some(by) = &raw.get_ref().superseded_by
             && !docs.iter().any(|d| &d.id == by.get_ref())
         {
-            errs.push(error_at(src, by.span(), format!("superseded_by names unknown document `{}`", by.get_ref())));
+            errs.push(error_at(
+                src,
+                by.span(),
+                format!("superseded_by names unknown document `{}`", by.get_ref()),
+            ));
         }
     }
     docs.sort_by(|a, b| a.id.cmp(&b.id));
@@ -383,10 +414,21 @@ impl Loader<'_> {
         let header = &file.pack;
         let pack_id = header.id.get_ref().clone();
         if !valid_id(&pack_id) {
-            self.errs.push(error_at(src, header.id.span(), format!("pack id `{pack_id}` must be lowercase letters, digits, `-` and `.`")));
+            self.errs.push(error_at(
+                src,
+                header.id.span(),
+                format!("pack id `{pack_id}` must be lowercase letters, digits, `-` and `.`"),
+            ));
         }
         if let Some(other) = self.packs.iter().find(|p| p.reference.id == pack_id) {
-            self.errs.push(error_at(src, header.id.span(), format!("duplicate pack id `{pack_id}` (also version {})", other.reference.version)));
+            self.errs.push(error_at(
+                src,
+                header.id.span(),
+                format!(
+                    "duplicate pack id `{pack_id}` (also version {})",
+                    other.reference.version
+                ),
+            ));
         }
         let pack_index = self.packs.len();
         let when = header.when.as_ref().and_then(|w| self.condition(src, w));
@@ -400,6 +442,7 @@ impl Loader<'_> {
             },
             jurisdiction: header.jurisdiction,
             when,
+            order: header.order,
         });
         for raw in &file.item {
             self.load_item(src, pack_index, &pack_id, raw);
@@ -433,14 +476,22 @@ impl Loader<'_> {
         let here = error_at(src, id.span(), "");
         if let Some((file, line)) = self.ids.get(name) {
             let msg = format!("duplicate id `{name}`: already defined at {file}:{line}");
-            self.errs.push(PackError { message: msg, ..here });
+            self.errs.push(PackError {
+                message: msg,
+                ..here
+            });
             return false;
         }
         self.ids.insert(name.clone(), (here.file, here.line));
         true
     }
 
-    fn citations(&mut self, src: &Source, owner: &Spanned<String>, raw: &[Spanned<RawCite>]) -> Vec<Citation> {
+    fn citations(
+        &mut self,
+        src: &Source,
+        owner: &Spanned<String>,
+        raw: &[Spanned<RawCite>],
+    ) -> Vec<Citation> {
         if raw.is_empty() {
             self.errs.push(error_at(src, owner.span(), format!("`{}` has no citation: every item and task must cite the clause that requires it", owner.get_ref())));
         }
@@ -448,11 +499,22 @@ impl Loader<'_> {
         for c in raw {
             let cite = c.get_ref();
             let Some(doc) = self.docs.iter().find(|d| d.id == cite.doc) else {
-                self.errs.push(error_at(src, c.span(), format!("citation names unknown document `{}` (add it to documents.toml)", cite.doc)));
+                self.errs.push(error_at(
+                    src,
+                    c.span(),
+                    format!(
+                        "citation names unknown document `{}` (add it to documents.toml)",
+                        cite.doc
+                    ),
+                ));
                 continue;
             };
             if cite.clause.trim().is_empty() {
-                self.errs.push(error_at(src, c.span(), format!("citation of `{}` has an empty clause", cite.doc)));
+                self.errs.push(error_at(
+                    src,
+                    c.span(),
+                    format!("citation of `{}` has an empty clause", cite.doc),
+                ));
                 continue;
             }
             out.push(Citation {
@@ -466,21 +528,39 @@ impl Loader<'_> {
         out
     }
 
-    fn bound(&mut self, src: &Source, span: Range<usize>, raw: &RawBound, want: RuleUse) -> Option<Bound> {
+    fn bound(
+        &mut self,
+        src: &Source,
+        span: Range<usize>,
+        raw: &RawBound,
+        want: RuleUse,
+    ) -> Option<Bound> {
         match raw {
             RawBound::Number(n) if n.is_finite() && *n >= 0.0 => Some(Bound::Fixed(*n)),
             RawBound::Number(n) => {
-                self.errs.push(error_at(src, span, format!("bound {n} must be a non-negative number")));
+                self.errs.push(error_at(
+                    src,
+                    span,
+                    format!("bound {n} must be a non-negative number"),
+                ));
                 None
             }
             RawBound::Rule(name) => match Rule::parse(name) {
                 Some(rule) if rule.used_for() == want => Some(Bound::Rule(rule)),
                 Some(_) => {
-                    self.errs.push(error_at(src, span, format!("rule `{name}` cannot bound this kind of answer")));
+                    self.errs.push(error_at(
+                        src,
+                        span,
+                        format!("rule `{name}` cannot bound this kind of answer"),
+                    ));
                     None
                 }
                 None => {
-                    self.errs.push(error_at(src, span, format!("unknown rule `{name}` (known: {})", Rule::NAMES.join(", "))));
+                    self.errs.push(error_at(
+                        src,
+                        span,
+                        format!("unknown rule `{name}` (known: {})", Rule::NAMES.join(", ")),
+                    ));
                     None
                 }
             },
@@ -499,11 +579,19 @@ impl Loader<'_> {
             },
             RawAnswer::Measure { unit, min, max } => {
                 if min.is_none() && max.is_none() {
-                    self.errs.push(error_at(src, span, "a measurement needs `min`, `max` or both"));
+                    self.errs.push(error_at(
+                        src,
+                        span,
+                        "a measurement needs `min`, `max` or both",
+                    ));
                     return None;
                 }
                 if !UNITS.contains(&unit.as_str()) {
-                    self.errs.push(error_at(src, span, format!("unknown unit `{unit}` (known: {})", UNITS.join(", "))));
+                    self.errs.push(error_at(
+                        src,
+                        span,
+                        format!("unknown unit `{unit}` (known: {})", UNITS.join(", ")),
+                    ));
                     return None;
                 }
                 let min = match min {
@@ -514,14 +602,21 @@ impl Loader<'_> {
                     Some(b) => Some(self.bound(src, span.clone(), b, RuleUse::MeasureBound)?),
                     None => None,
                 };
-                AnswerDef::Measure { unit: unit.clone(), min, max }
+                AnswerDef::Measure {
+                    unit: unit.clone(),
+                    min,
+                    max,
+                }
             }
             RawAnswer::Date { max_age_months } => {
                 if *max_age_months == 0 {
-                    self.errs.push(error_at(src, span, "max_age_months must be at least 1"));
+                    self.errs
+                        .push(error_at(src, span, "max_age_months must be at least 1"));
                     return None;
                 }
-                AnswerDef::Date { max_age_months: *max_age_months }
+                AnswerDef::Date {
+                    max_age_months: *max_age_months,
+                }
             }
         })
     }
@@ -529,15 +624,31 @@ impl Loader<'_> {
     fn load_item(&mut self, src: &Source, pack: usize, pack_id: &str, raw: &schema::RawItem) {
         let id_ok = self.claim_id(src, pack_id, &raw.id, "item");
         let cites = self.citations(src, &raw.id, &raw.cite);
-        for (text, lang) in [(&raw.text_zh, "text_zh"), (&raw.text_en, "text_en"), (&raw.fail.measure_zh, "fail.measure_zh"), (&raw.fail.measure_en, "fail.measure_en")] {
+        for (text, lang) in [
+            (&raw.text_zh, "text_zh"),
+            (&raw.text_en, "text_en"),
+            (&raw.fail.measure_zh, "fail.measure_zh"),
+            (&raw.fail.measure_en, "fail.measure_en"),
+        ] {
             if text.trim().is_empty() {
-                self.errs.push(error_at(src, raw.id.span(), format!("item `{}` has an empty {lang}", raw.id.get_ref())));
+                self.errs.push(error_at(
+                    src,
+                    raw.id.span(),
+                    format!("item `{}` has an empty {lang}", raw.id.get_ref()),
+                ));
             }
         }
         if let Some(el) = &raw.fail.gb35181
-            && !(el.split('.').count() >= 2 && el.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+            && !(el.split('.').count() >= 2
+                && el
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
         {
-            self.errs.push(error_at(src, raw.id.span(), format!("fail.gb35181 `{el}` must be a clause number such as 7.3.3")));
+            self.errs.push(error_at(
+                src,
+                raw.id.span(),
+                format!("fail.gb35181 `{el}` must be a clause number such as 7.3.3"),
+            ));
         }
         let when = match &raw.when {
             Some(w) => self.condition(src, w),
@@ -550,7 +661,8 @@ impl Loader<'_> {
         let index = self.items.len();
         if let Some(target) = &raw.same_as {
             let here = error_at(src, target.span(), "");
-            self.pending_same_as.push((index, target.get_ref().clone(), here));
+            self.pending_same_as
+                .push((index, target.get_ref().clone(), here));
         }
         let mut purposes: Vec<Purpose> = raw.purposes.iter().map(|p| purpose_of(*p)).collect();
         purposes.dedup();
@@ -586,7 +698,14 @@ impl Loader<'_> {
             (Some(p), true) => Some(TaskScope::Purpose(purpose_of(p))),
             (None, false) => Some(TaskScope::Items(Vec::new())),
             _ => {
-                self.errs.push(error_at(src, raw.id.span(), format!("task `{}` needs exactly one of `purpose` or `items`", raw.id.get_ref())));
+                self.errs.push(error_at(
+                    src,
+                    raw.id.span(),
+                    format!(
+                        "task `{}` needs exactly one of `purpose` or `items`",
+                        raw.id.get_ref()
+                    ),
+                ));
                 None
             }
         };
@@ -594,7 +713,11 @@ impl Loader<'_> {
             return;
         };
         if matches!(scope, TaskScope::Items(_)) {
-            let listed = raw.items.iter().map(|i| (i.get_ref().clone(), error_at(src, i.span(), ""))).collect();
+            let listed = raw
+                .items
+                .iter()
+                .map(|i| (i.get_ref().clone(), error_at(src, i.span(), "")))
+                .collect();
             self.pending_task_items.push((self.tasks.len(), listed));
         }
         self.tasks.push(Task {
@@ -619,28 +742,42 @@ impl Loader<'_> {
         let pending = std::mem::take(&mut self.pending_same_as);
         let has_same_as: Vec<usize> = pending.iter().map(|(i, _, _)| *i).collect();
         for (index, target, here) in pending {
-            let fail = |msg: String| PackError { message: msg, ..here.clone() };
+            let fail = |msg: String| PackError {
+                message: msg,
+                ..here.clone()
+            };
             let Some(t) = self.item_index(&target) else {
-                self.errs.push(fail(format!("same_as names unknown item `{target}`")));
+                self.errs
+                    .push(fail(format!("same_as names unknown item `{target}`")));
                 continue;
             };
             if t == index {
-                self.errs.push(fail("an item cannot be the same as itself".to_owned()));
+                self.errs
+                    .push(fail("an item cannot be the same as itself".to_owned()));
                 continue;
             }
             if has_same_as.contains(&t) {
-                self.errs.push(fail(format!("same_as must name a canonical item, but `{target}` is itself `same_as` another")));
+                self.errs.push(fail(format!(
+                    "same_as must name a canonical item, but `{target}` is itself `same_as` another"
+                )));
                 continue;
             }
             let (a, b) = (&self.items[index].answer, &self.items[t].answer);
             if a.kind() != b.kind() {
-                self.errs.push(fail(format!("cannot merge a {} answer into `{target}`, whose answer is {}", a.kind(), b.kind())));
+                self.errs.push(fail(format!(
+                    "cannot merge a {} answer into `{target}`, whose answer is {}",
+                    a.kind(),
+                    b.kind()
+                )));
                 continue;
             }
-            if let (AnswerDef::Measure { unit: u1, .. }, AnswerDef::Measure { unit: u2, .. }) = (a, b)
+            if let (AnswerDef::Measure { unit: u1, .. }, AnswerDef::Measure { unit: u2, .. }) =
+                (a, b)
                 && u1 != u2
             {
-                self.errs.push(fail(format!("cannot merge a measurement in {u1} into `{target}`, measured in {u2}")));
+                self.errs.push(fail(format!(
+                    "cannot merge a measurement in {u1} into `{target}`, measured in {u2}"
+                )));
                 continue;
             }
             canonical_of[index] = t;
@@ -667,7 +804,10 @@ impl Loader<'_> {
             for (id, here) in listed {
                 match self.item_index(&id) {
                     Some(i) => indices.push(i),
-                    None => self.errs.push(PackError { message: format!("task lists unknown item `{id}`"), ..here }),
+                    None => self.errs.push(PackError {
+                        message: format!("task lists unknown item `{id}`"),
+                        ..here
+                    }),
                 }
             }
             self.tasks[task].scope = TaskScope::Items(indices);

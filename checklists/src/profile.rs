@@ -159,13 +159,19 @@ impl SiteProfile {
         if !(self.floor_area_m2.is_finite() && self.floor_area_m2 > 0.0) {
             return Err(invalid(
                 "floor_area_m2",
-                format!("must be a positive number of square metres, got {}", self.floor_area_m2),
+                format!(
+                    "must be a positive number of square metres, got {}",
+                    self.floor_area_m2
+                ),
             ));
         }
         if self.floor_area_m2 > 5_000_000.0 {
             return Err(invalid(
                 "floor_area_m2",
-                format!("{} m² is larger than any single site; split it into sites", self.floor_area_m2),
+                format!(
+                    "{} m² is larger than any single site; split it into sites",
+                    self.floor_area_m2
+                ),
             ));
         }
         if self.storeys == 0 || self.storeys > 200 {
@@ -180,7 +186,10 @@ impl SiteProfile {
         {
             return Err(invalid(
                 "building_height_m",
-                format!("must be between 0 and 1000 m, got {}", self.building_height_m),
+                format!(
+                    "must be between 0 and 1000 m, got {}",
+                    self.building_height_m
+                ),
             ));
         }
         if self.sleepers > self.occupants {
@@ -308,5 +317,122 @@ impl Jurisdiction {
 impl fmt::Display for Premises {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHOP: &str = r#"
+schema_version = 1
+jurisdiction = "cn"
+premises = "small_shop"
+floor_area_m2 = 80
+storeys = 1
+building_height_m = 4.5
+occupants = 12
+gas = "none"
+hazard_level = "medium"
+"#;
+
+    fn with(extra: &str) -> String {
+        let keys: Vec<&str> = extra
+            .lines()
+            .filter_map(|l| l.split('=').next())
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .collect();
+        let base: Vec<&str> = SHOP
+            .lines()
+            .filter(|l| !keys.iter().any(|k| l.starts_with(&format!("{k} "))))
+            .collect();
+        format!("{}\n{extra}\n", base.join("\n"))
+    }
+
+    fn invalid_field(text: &str) -> &'static str {
+        match SiteProfile::from_toml(text) {
+            Err(ProfileError::Invalid { field, .. }) => field,
+            other => panic!("expected an invalid field, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn integers_are_accepted_for_areas_and_defaults_apply() {
+        let p = SiteProfile::from_toml(SHOP).expect("valid");
+        assert_eq!(p.floor_area_m2, 80.0);
+        assert!(!p.kitchen && p.sleepers == 0);
+        assert!(!p.is_high_rise());
+    }
+
+    #[test]
+    fn each_invalid_value_names_its_field() {
+        assert_eq!(invalid_field(&with("schema_version = 2")), "schema_version");
+        assert_eq!(invalid_field(&with("floor_area_m2 = 0")), "floor_area_m2");
+        assert_eq!(
+            invalid_field(&with("floor_area_m2 = -5.0")),
+            "floor_area_m2"
+        );
+        assert_eq!(invalid_field(&with("floor_area_m2 = nan")), "floor_area_m2");
+        assert_eq!(invalid_field(&with("floor_area_m2 = 9e9")), "floor_area_m2");
+        assert_eq!(invalid_field(&with("storeys = 0")), "storeys");
+        assert_eq!(
+            invalid_field(&with("building_height_m = inf")),
+            "building_height_m"
+        );
+        assert_eq!(invalid_field(&with("sleepers = 20")), "sleepers");
+        assert_eq!(invalid_field(&with("mixed_living = true")), "sleepers");
+        assert_eq!(
+            invalid_field(&with("ebike_charging = true")),
+            "ebike_parking"
+        );
+        assert_eq!(
+            invalid_field(&with("premises = \"high_rise_residential\"")),
+            "building_height_m"
+        );
+    }
+
+    #[test]
+    fn unreadable_profiles_say_which_key() {
+        let e = SiteProfile::from_toml(&with("premises = \"shop\"")).expect_err("refused");
+        assert!(
+            matches!(&e, ProfileError::Parse { message } if message.contains("unknown variant `shop`") && message.contains("premises")),
+            "{e}"
+        );
+        let e = SiteProfile::from_toml(&with("basement = true")).expect_err("refused");
+        assert!(e.to_string().contains("unknown field `basement`"), "{e}");
+        let e = SiteProfile::from_toml("schema_version = 1").expect_err("refused");
+        assert!(e.to_string().contains("missing field"), "{e}");
+    }
+
+    #[test]
+    fn json_round_trip_keeps_every_value() {
+        let p = SiteProfile::from_toml(&with("kitchen = true\ngas = \"lpg\"")).expect("valid");
+        let json = serde_json::to_string(&p).expect("serialises");
+        assert_eq!(SiteProfile::from_json(&json).expect("reads back"), p);
+    }
+
+    #[test]
+    fn high_rise_follows_the_regulation_scope() {
+        let mut p = SiteProfile::from_toml(SHOP).expect("valid");
+        p.storeys = 8;
+        p.building_height_m = 25.0;
+        assert!(p.is_high_rise(), "public building over 24 m");
+        p.premises = Premises::ResidentialCompound;
+        assert!(!p.is_high_rise(), "residential needs over 27 m");
+        p.building_height_m = 27.5;
+        assert!(p.is_high_rise());
+    }
+
+    #[test]
+    fn field_names_match_the_condition_vocabulary() {
+        for premises in Premises::ALL {
+            let f = crate::fields::field("premises").expect("premises field");
+            let crate::fields::FieldType::Enum(names) = f.ty else {
+                panic!("premises is an enum")
+            };
+            assert!(names.contains(&premises.as_str()), "{premises}");
+            assert_eq!(names.len(), Premises::ALL.len());
+        }
     }
 }

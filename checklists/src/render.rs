@@ -1,10 +1,35 @@
 //! Plain-text rendering of checklists and task plans, as an inspector reads them (and as the
 //! golden files hold them).
 
-use crate::engine::{Checklist, ChecklistItem, Reason, TaskPlan};
+use crate::engine::{Checklist, ChecklistItem, Reason, TaskPlan, months, unit_label};
 use crate::load::PackRef;
 use crate::model::{Answer, Citation};
+use crate::profile::Jurisdiction;
 use std::fmt::Write;
+
+/// Which language a reader of this checklist reads first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Zh,
+    En,
+}
+
+impl From<Jurisdiction> for Lang {
+    fn from(j: Jurisdiction) -> Self {
+        match j {
+            Jurisdiction::Cn => Lang::Zh,
+            Jurisdiction::Us => Lang::En,
+        }
+    }
+}
+
+/// Two texts, the reader's language first.
+fn pair<'a>(lang: Lang, zh: &'a str, en: &'a str) -> (&'a str, &'a str) {
+    match lang {
+        Lang::Zh => (zh, en),
+        Lang::En => (en, zh),
+    }
+}
 
 fn packs_line(out: &mut String, packs: &[PackRef]) {
     out.push_str("Packs:\n");
@@ -20,12 +45,13 @@ fn clause_text(c: &Citation) -> String {
 }
 
 /// Citations grouped by document, in first-cited order: "title clause, clause; title clause".
-fn cites_text(cites: &[Citation]) -> String {
+fn cites_text(lang: Lang, cites: &[Citation]) -> String {
     let mut docs: Vec<(&str, Vec<String>)> = Vec::new();
     for c in cites {
-        match docs.iter_mut().find(|(t, _)| *t == c.title_zh) {
+        let title = pair(lang, &c.title_zh, &c.title_en).0;
+        match docs.iter_mut().find(|(t, _)| *t == title) {
             Some((_, clauses)) => clauses.push(clause_text(c)),
-            None => docs.push((&c.title_zh, vec![clause_text(c)])),
+            None => docs.push((title, vec![clause_text(c)])),
         }
     }
     docs.iter()
@@ -45,25 +71,40 @@ fn reason_text(r: &Reason) -> String {
     } else {
         format!(" ({})", matched.join(", "))
     };
-    format!("{}: {}{values}", r.item, r.conditions.join(" and "))
+    // Bracket any condition with a top-level `or` so the joined text reads as it is evaluated.
+    let conditions: Vec<String> = r
+        .conditions
+        .iter()
+        .map(|c| {
+            if c.contains(" or ") && !(c.starts_with('(') && c.ends_with(')')) {
+                format!("({c})")
+            } else {
+                c.clone()
+            }
+        })
+        .collect();
+    format!("{}: {}{values}", r.item, conditions.join(" and "))
 }
 
 fn answer_text(a: &Answer) -> String {
     match a {
         Answer::PassFail => "pass / fail / n/a".to_owned(),
-        Answer::Count { min } => format!("count, at least {min}"),
+        Answer::Count { min } => format!("count, at least {min} (or n/a)"),
         Answer::Measure { unit, min, max } => {
             let lo = min.map_or(String::new(), |m| format!(" ≥ {m}"));
             let hi = max.map_or(String::new(), |m| format!(" ≤ {m}"));
-            format!("measure in {unit}{lo}{hi}")
+            format!("measure in {}{lo}{hi} (or n/a)", unit_label(unit))
         }
-        Answer::Date { max_age_months } => format!("date, at most {max_age_months} months ago"),
+        Answer::Date { max_age_months } => {
+            format!("date, at most {} ago (or n/a)", months(*max_age_months))
+        }
     }
 }
 
-fn item(out: &mut String, n: usize, i: &ChecklistItem) {
-    let _ = writeln!(out, "\n{n}. [{}] {}", i.id, i.text_zh);
-    let _ = writeln!(out, "   {}", i.text_en);
+fn item(out: &mut String, lang: Lang, n: usize, i: &ChecklistItem) {
+    let (first, second) = pair(lang, &i.text_zh, &i.text_en);
+    let _ = writeln!(out, "\n{n}. [{}] {first}", i.id);
+    let _ = writeln!(out, "   {second}");
     let _ = writeln!(
         out,
         "   Answer: {} | {} / {} | photo {}",
@@ -87,8 +128,12 @@ fn item(out: &mut String, n: usize, i: &ChecklistItem) {
         let unit = if f.rectify_days == 1 { "day" } else { "days" };
         format!("rectify within {} {unit}", f.rectify_days)
     };
-    let _ = writeln!(out, "   If failed: {}{element}, {days}: {}", f.severity, f.measure_en);
-    let _ = writeln!(out, "   Cites: {}", cites_text(&i.citations));
+    let _ = writeln!(
+        out,
+        "   If failed: {}{element}, {days}: {}",
+        f.severity, f.measure_en
+    );
+    let _ = writeln!(out, "   Cites: {}", cites_text(lang, &i.citations));
     for r in &i.why {
         let _ = writeln!(out, "   Why: {}", reason_text(r));
     }
@@ -96,13 +141,10 @@ fn item(out: &mut String, n: usize, i: &ChecklistItem) {
 
 /// The checklist as text.
 pub fn checklist(c: &Checklist, site: &str) -> String {
+    let lang = Lang::from(c.jurisdiction);
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} / {} — {site}",
-        c.purpose.label_zh(),
-        c.purpose.label_en()
-    );
+    let (first, second) = pair(lang, c.purpose.label_zh(), c.purpose.label_en());
+    let _ = writeln!(out, "{first} / {second} — {site}");
     packs_line(&mut out, &c.packs);
     for n in &c.notices {
         let _ = writeln!(out, "Notice: {}", n.text_en);
@@ -120,29 +162,30 @@ pub fn checklist(c: &Checklist, site: &str) -> String {
         c.items.iter().map(|i| i.citations.len()).sum::<usize>()
     );
     for (n, i) in c.items.iter().enumerate() {
-        item(&mut out, n + 1, i);
+        item(&mut out, lang, n + 1, i);
     }
     out
 }
 
 /// The task plan as text.
 pub fn task_plan(plan: &TaskPlan, site: &str) -> String {
+    let lang = Lang::from(plan.jurisdiction);
     let mut out = String::new();
-    let _ = writeln!(out, "自查任务计划 / Recurring task plan — {site}");
+    let (first, second) = pair(lang, "自查任务计划", "Recurring task plan");
+    let _ = writeln!(out, "{first} / {second} — {site}");
     packs_line(&mut out, &plan.packs);
     for t in &plan.tasks {
+        let (first, second) = pair(lang, &t.title_zh, &t.title_en);
         let _ = writeln!(
             out,
-            "\n- [{}] {} / {}\n  Every: {} / {}\n  Items ({}): {}",
+            "\n- [{}] {first} / {second}\n  Every: {} / {}\n  Items ({}): {}",
             t.id,
-            t.title_zh,
-            t.title_en,
             t.frequency.label_en(),
             t.frequency.label_zh(),
             t.items.len(),
             t.items.join(", ")
         );
-        let _ = writeln!(out, "  Cites: {}", cites_text(&t.citations));
+        let _ = writeln!(out, "  Cites: {}", cites_text(lang, &t.citations));
         let _ = writeln!(out, "  Why: {}", reason_text(&t.why));
     }
     out

@@ -10,8 +10,6 @@ use crate::profile::{HazardLevel, Premises, SiteProfile};
 pub enum Rule {
     /// GB 50140-2005 6.1.1, 6.2.1, 7.3.1–7.3.3: class A hand-held extinguishers per storey.
     ExtinguishersClassA,
-    /// GB 50140-2005 6.2.1: minimum rating of each class A extinguisher, in A.
-    ExtinguisherRatingClassA,
     /// GB 50140-2005 5.2.1: longest travel distance to a hand-held class A extinguisher.
     TravelDistanceClassA,
     /// GB 50140-2005 5.2.2: longest travel distance to a hand-held class B/C extinguisher.
@@ -38,7 +36,6 @@ impl Rule {
     pub fn parse(name: &str) -> Option<Rule> {
         Some(match name {
             "gb50140_extinguishers_class_a" => Rule::ExtinguishersClassA,
-            "gb50140_rating_class_a" => Rule::ExtinguisherRatingClassA,
             "gb50140_travel_class_a" => Rule::TravelDistanceClassA,
             "gb50140_travel_class_b" => Rule::TravelDistanceClassB,
             _ => return None,
@@ -46,9 +43,8 @@ impl Rule {
     }
 
     /// Every rule's pack name, for error messages.
-    pub const NAMES: [&'static str; 4] = [
+    pub const NAMES: [&'static str; 3] = [
         "gb50140_extinguishers_class_a",
-        "gb50140_rating_class_a",
         "gb50140_travel_class_a",
         "gb50140_travel_class_b",
     ];
@@ -57,9 +53,7 @@ impl Rule {
     pub fn used_for(self) -> RuleUse {
         match self {
             Rule::ExtinguishersClassA => RuleUse::CountMin,
-            Rule::ExtinguisherRatingClassA
-            | Rule::TravelDistanceClassA
-            | Rule::TravelDistanceClassB => RuleUse::MeasureBound,
+            Rule::TravelDistanceClassA | Rule::TravelDistanceClassB => RuleUse::MeasureBound,
         }
     }
 
@@ -67,20 +61,6 @@ impl Rule {
     pub fn compute(self, p: &SiteProfile) -> Computed {
         match self {
             Rule::ExtinguishersClassA => extinguishers_class_a(p),
-            Rule::ExtinguisherRatingClassA => {
-                let (rating, _) = class_a_table(p.hazard_level);
-                Computed {
-                    value: f64::from(rating),
-                    explain_zh: format!(
-                        "{}危险级单具灭火器最小配置灭火级别 {rating}A（GB 50140 6.2.1）",
-                        level_zh(p.hazard_level)
-                    ),
-                    explain_en: format!(
-                        "each extinguisher rated at least {rating}A for {} hazard (GB 50140 6.2.1)",
-                        p.hazard_level.as_str()
-                    ),
-                }
-            }
             Rule::TravelDistanceClassA => {
                 let d = match p.hazard_level {
                     HazardLevel::Severe => 15.0,
@@ -218,7 +198,11 @@ mod tests {
         // Q = 600 / 75 = 8A; 8A / 2A = 4 extinguishers.
         let c = Rule::ExtinguishersClassA.compute(&shop(600.0, 1, HazardLevel::Medium));
         assert_eq!(c.value, 4.0);
-        assert!(c.explain_en.contains("Q = 600 m² / 75 m²/A = 8A"), "{}", c.explain_en);
+        assert!(
+            c.explain_en.contains("Q = 600 m² / 75 m²/A = 8A"),
+            "{}",
+            c.explain_en
+        );
     }
 
     #[test]

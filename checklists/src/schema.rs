@@ -46,6 +46,13 @@ pub(crate) struct RawPackHeader {
     pub jurisdiction: Jurisdiction,
     #[serde(default)]
     pub when: Option<Spanned<String>>,
+    /// Where the pack's items go in a checklist: lower first; ties by file name.
+    #[serde(default = "default_order")]
+    pub order: i32,
+}
+
+fn default_order() -> i32 {
+    100
 }
 
 #[derive(Debug, Deserialize)]

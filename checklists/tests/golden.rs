@@ -49,7 +49,7 @@ fn golden_checklists_match() {
                 .lines()
                 .zip(actual.lines())
                 .position(|(a, b)| a != b)
-                .map_or_else(|| expected.lines().count().min(actual.lines().count()), |i| i);
+                .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
             stale.push(format!(
                 "{name}: first difference at line {}:\n  golden: {:?}\n  actual: {:?}",
                 first + 1,

@@ -53,7 +53,10 @@ fn only_error(text: String) -> PackError {
 
 /// The 1-based line of the first line containing `needle`.
 fn line_of(text: &str, needle: &str) -> usize {
-    text.lines().position(|l| l.contains(needle)).expect("needle present") + 1
+    text.lines()
+        .position(|l| l.contains(needle))
+        .expect("needle present")
+        + 1
 }
 
 fn item(extra: &str, cite: bool) -> String {
@@ -104,7 +107,11 @@ fn unknown_item_key_is_refused() {
     let text = header("p") + &item("severity_level = \"high\"\n", true);
     let e = only_error(text.clone());
     assert_eq!(e.line, line_of(&text, "severity_level"));
-    assert!(e.message.contains("unknown field `severity_level`"), "{}", e.message);
+    assert!(
+        e.message.contains("unknown field `severity_level`"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -112,13 +119,19 @@ fn unknown_frequency_is_refused() {
     let text = header("p") + &item("", true).replace("\"daily\"", "\"weekly\"");
     let e = only_error(text.clone());
     assert_eq!(e.line, line_of(&text, "frequency"));
-    assert!(e.message.contains("unknown variant `weekly`"), "{}", e.message);
+    assert!(
+        e.message.contains("unknown variant `weekly`"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
 fn duplicate_id_in_another_file_points_at_both() {
     let first = header("p") + GOOD_ITEM;
-    let second = header("p2") + &GOOD_ITEM.replace("p.ok", "p2.ok") + &item("", true).replace("p.bad", "p2.ok");
+    let second = header("p2")
+        + &GOOD_ITEM.replace("p.ok", "p2.ok")
+        + &item("", true).replace("p.bad", "p2.ok");
     let errs = load(&[("a.toml", first), ("b.toml", second.clone())]).expect_err("refused");
     assert_eq!(errs.len(), 1, "{errs:#?}");
     let e = &errs[0];
@@ -143,8 +156,8 @@ fn duplicate_id_in_another_file_points_at_both() {
 
 #[test]
 fn duplicate_pack_id_is_refused() {
-    let errs = load(&[("a.toml", header("p") + GOOD_ITEM), ("b.toml", header("p"))])
-        .expect_err("refused");
+    let errs =
+        load(&[("a.toml", header("p") + GOOD_ITEM), ("b.toml", header("p"))]).expect_err("refused");
     assert_eq!(errs.len(), 1, "{errs:#?}");
     assert_eq!(errs[0].file, "b.toml");
     assert_eq!(errs[0].line, 2);
@@ -178,7 +191,12 @@ fn item_id_outside_the_pack_prefix_is_refused() {
     let text = header("q") + &item("", true);
     let e = only_error(text.clone());
     assert_eq!(e.line, line_of(&text, "id = \"p.bad\""));
-    assert!(e.message.starts_with("item id `p.bad` must start with `q.`"), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("item id `p.bad` must start with `q.`"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -190,7 +208,10 @@ fn same_as_unknown_or_mismatched_is_refused() {
 
     let text = header("p")
         + GOOD_ITEM
-        + &item("same_as = \"p.ok\"\nanswer = { kind = \"count\", min = 2 }\n", true);
+        + &item(
+            "same_as = \"p.ok\"\nanswer = { kind = \"count\", min = 2 }\n",
+            true,
+        );
     let e = only_error(text.clone());
     assert_eq!(e.line, line_of(&text, "same_as"));
     assert_eq!(
@@ -201,10 +222,18 @@ fn same_as_unknown_or_mismatched_is_refused() {
 
 #[test]
 fn unknown_rule_is_refused() {
-    let text = header("p") + &item("answer = { kind = \"count\", min = \"gb50140_magic\" }\n", true);
+    let text = header("p")
+        + &item(
+            "answer = { kind = \"count\", min = \"gb50140_magic\" }\n",
+            true,
+        );
     let e = only_error(text.clone());
     assert_eq!(e.line, line_of(&text, "answer ="));
-    assert!(e.message.starts_with("unknown rule `gb50140_magic`"), "{}", e.message);
+    assert!(
+        e.message.starts_with("unknown rule `gb50140_magic`"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -221,7 +250,10 @@ fn task_with_purpose_and_items_is_refused() {
         + "\n[[task]]\nid = \"p.task\"\ntitle_zh = \"任务\"\ntitle_en = \"Task\"\nfrequency = \"monthly\"\npurpose = \"patrol\"\nitems = [\"p.ok\"]\ncite = [{ doc = \"law\", clause = \"Art. 1\" }]\n";
     let e = only_error(text.clone());
     assert_eq!(e.line, line_of(&text, "id = \"p.task\""));
-    assert_eq!(e.message, "task `p.task` needs exactly one of `purpose` or `items`");
+    assert_eq!(
+        e.message,
+        "task `p.task` needs exactly one of `purpose` or `items`"
+    );
 }
 
 #[test]

@@ -11,49 +11,65 @@ use std::collections::HashSet;
 fn profile() -> impl Strategy<Value = SiteProfile> {
     let premises = prop::sample::select(Premises::ALL.to_vec());
     let gas = prop::sample::select(vec![GasSupply::None, GasSupply::Piped, GasSupply::Lpg]);
-    let level = prop::sample::select(vec![HazardLevel::Light, HazardLevel::Medium, HazardLevel::Severe]);
+    let level = prop::sample::select(vec![
+        HazardLevel::Light,
+        HazardLevel::Medium,
+        HazardLevel::Severe,
+    ]);
     let jurisdiction = prop::sample::select(vec![Jurisdiction::Cn, Jurisdiction::Us]);
     (
         (premises, gas, level, jurisdiction),
-        (10.0f64..60_000.0, 1u32..60, 2.5f64..5.0, 0u32..2_000, 0u32..2_000),
+        (
+            10.0f64..60_000.0,
+            1u32..60,
+            2.5f64..5.0,
+            0u32..2_000,
+            0u32..2_000,
+        ),
         prop::collection::vec(any::<bool>(), 14),
     )
-        .prop_map(|((premises, gas, hazard_level, jurisdiction), (area, storeys, storey_h, occ, sleep), flags)| {
-            let mut height = f64::from(storeys) * storey_h;
-            if premises == Premises::HighRiseResidential && height <= 27.0 {
-                height = 27.5 + f64::from(storeys);
-            }
-            let mixed_living = flags[9];
-            let mut sleepers = sleep.min(occ);
-            if mixed_living && sleepers == 0 {
-                sleepers = 1;
-            }
-            SiteProfile {
-                schema_version: 1,
-                name: None,
-                jurisdiction,
-                premises,
-                floor_area_m2: area,
-                storeys,
-                building_height_m: height,
-                below_ground: flags[0],
-                occupants: occ.max(sleepers),
-                sleepers,
-                public_gathering_place: flags[1],
-                key_fire_safety_unit: flags[2],
-                public_institution: flags[3],
-                gas,
-                kitchen: flags[4],
-                ebike_parking: flags[5] || flags[6],
-                ebike_charging: flags[6],
-                flammable_goods: flags[7],
-                mixed_living,
-                hydrants: flags[10],
-                sprinklers: flags[11],
-                fire_alarm: flags[12],
-                hazard_level,
-            }
-        })
+        .prop_map(
+            |(
+                (premises, gas, hazard_level, jurisdiction),
+                (area, storeys, storey_h, occ, sleep),
+                flags,
+            )| {
+                let mut height = f64::from(storeys) * storey_h;
+                if premises == Premises::HighRiseResidential && height <= 27.0 {
+                    height = 27.5 + f64::from(storeys);
+                }
+                let mixed_living = flags[9];
+                let mut sleepers = sleep.min(occ);
+                if mixed_living && sleepers == 0 {
+                    sleepers = 1;
+                }
+                SiteProfile {
+                    schema_version: 1,
+                    name: None,
+                    jurisdiction,
+                    premises,
+                    floor_area_m2: area,
+                    storeys,
+                    building_height_m: height,
+                    below_ground: flags[0],
+                    occupants: occ.max(sleepers),
+                    sleepers,
+                    public_gathering_place: flags[1],
+                    key_fire_safety_unit: flags[2],
+                    public_institution: flags[3],
+                    gas,
+                    kitchen: flags[4],
+                    ebike_parking: flags[5] || flags[6],
+                    ebike_charging: flags[6],
+                    flammable_goods: flags[7],
+                    mixed_living,
+                    hydrants: flags[10],
+                    sprinklers: flags[11],
+                    fire_alarm: flags[12],
+                    hazard_level,
+                }
+            },
+        )
 }
 
 fn purpose() -> impl Strategy<Value = Purpose> {

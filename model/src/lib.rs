@@ -1,0 +1,13 @@
+//! Closeloop's shared model: what the phone and the server both need to agree on.
+//!
+//! - [`lifecycle`]: the hazard's append-only events and the fold that derives its status.
+//! - [`permission`]: the one function that answers "may this user do this?".
+//! - [`risk`]: the four-colour risk grade of a site with its breakdown.
+//! - [`roles`]: roles and organisation scopes.
+//!
+//! Pure: no I/O, no clock, no randomness. Callers pass times and ids in.
+
+pub mod lifecycle;
+pub mod permission;
+pub mod risk;
+pub mod roles;
