@@ -7,6 +7,8 @@
 //!
 //! Pure: no I/O, no clock, no randomness. Callers pass times and ids in.
 
+pub mod calendar;
+pub mod doc;
 pub mod lifecycle;
 pub mod permission;
 pub mod risk;
