@@ -1,0 +1,76 @@
+//! The public error: one variant per thing the app does differently.
+
+use crate::photo::PhotoError;
+use crate::store::StoreError;
+use crate::workspace::Error;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error, uniffi::Error)]
+pub enum CoreError {
+    /// The user's role, area or the item's state does not allow this. Show `reason`; `rule` is a
+    /// stable id for logs and support.
+    #[error("{reason}")]
+    NotAllowed { rule: String, reason: String },
+    /// A value the user entered is wrong. Point at `field` and show `reason`.
+    #[error("{field}: {reason}")]
+    InvalidInput { field: String, reason: String },
+    /// The site, inspection, hazard, item or task does not exist (any more). Go back.
+    #[error("{what} {id} not found")]
+    NotFound { what: String, id: String },
+    /// The photo cannot be used as evidence. Show `reason` and ask for another photo.
+    #[error("{reason}")]
+    PhotoRejected { reason: String },
+    /// Another process has this workspace open.
+    #[error("the workspace is open elsewhere")]
+    WorkspaceInUse,
+    /// The phone's storage failed (full, read-only or damaged). Nothing was written.
+    #[error("storage: {message}")]
+    Storage { message: String },
+}
+
+impl From<Error> for CoreError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Denied(d) => CoreError::NotAllowed {
+                rule: d.rule.to_owned(),
+                reason: d.reason,
+            },
+            Error::Lifecycle(n) => CoreError::NotAllowed {
+                rule: n.rule,
+                reason: n.reason,
+            },
+            Error::NotFound { what, id } => CoreError::NotFound {
+                what: what.to_owned(),
+                id,
+            },
+            Error::Invalid { field, reason } => CoreError::InvalidInput { field, reason },
+            Error::Profile(p) => match p {
+                closeloop_checklists::ProfileError::Invalid { field, reason } => {
+                    CoreError::InvalidInput {
+                        field: field.to_owned(),
+                        reason,
+                    }
+                }
+                other => CoreError::InvalidInput {
+                    field: "profile".into(),
+                    reason: other.to_string(),
+                },
+            },
+            Error::Answer(a) => CoreError::InvalidInput {
+                field: "answer".into(),
+                reason: a.to_string(),
+            },
+            Error::Photo(PhotoError::Io(m)) => CoreError::Storage { message: m },
+            Error::Photo(p) => CoreError::PhotoRejected {
+                reason: p.to_string(),
+            },
+            Error::Store(StoreError::Locked) => CoreError::WorkspaceInUse,
+            Error::Store(s) => CoreError::Storage {
+                message: s.to_string(),
+            },
+            Error::Doc(d) => CoreError::Storage {
+                message: d.to_string(),
+            },
+        }
+    }
+}
