@@ -13,3 +13,4 @@ pub mod lifecycle;
 pub mod permission;
 pub mod risk;
 pub mod roles;
+pub mod validate;

@@ -1,0 +1,309 @@
+//! Checks a proposed new version of a document against the old one: the rules the server applies
+//! to every push, and that a client can apply before it pushes. One piece of code for both.
+//!
+//! The author check (is the change's actor bound to the pushing device?) needs the server's
+//! records and lives there; everything about content lives here.
+
+use crate::doc::{
+    self, DocError, DocKind, Header, appended, hazard, inspection, keys, raw_records, site, tasks,
+};
+use crate::lifecycle::{Event, EventKind, fold};
+use crate::permission::{Action, Denied, InspectionFacts, authorize};
+use crate::roles::Actor;
+use automerge::ReadDoc;
+
+fn refuse(rule: &'static str, reason: impl Into<String>) -> Result<(), Denied> {
+    Err(Denied {
+        rule,
+        reason: reason.into(),
+    })
+}
+
+fn malformed(e: DocError) -> Denied {
+    Denied {
+        rule: "doc.malformed",
+        reason: format!("the document is not valid: {e}"),
+    }
+}
+
+/// May `actor` turn `before` (absent for a new document) into `after`? `blob_present` says whether
+/// the server holds a photo, for the completeness gate on acceptance.
+pub fn check_update<B: ReadDoc, A: ReadDoc>(
+    actor: &Actor,
+    before: Option<&B>,
+    after: &A,
+    blob_present: &dyn Fn(&str) -> bool,
+) -> Result<(), Denied> {
+    let header = doc::header(after).map_err(malformed)?;
+    let old_header = match before {
+        Some(b) => Some(doc::header(b).map_err(malformed)?),
+        None => None,
+    };
+    if let Some(old) = &old_header
+        && old != &header
+    {
+        return refuse(
+            "doc.header_changed",
+            "a document's kind, id, organisation, grid and site never change",
+        );
+    }
+    match header.kind {
+        DocKind::Site => check_site(actor, &header, before, after),
+        DocKind::Inspection => check_inspection(actor, &header, before, after),
+        DocKind::Hazard => check_hazard(actor, &header, before, after, blob_present),
+        DocKind::TaskPlan => check_tasks(actor, &header, before, after),
+    }
+}
+
+fn check_site<B: ReadDoc, A: ReadDoc>(
+    actor: &Actor,
+    h: &Header,
+    before: Option<&B>,
+    after: &A,
+) -> Result<(), Denied> {
+    let new = site::read(after).map_err(malformed)?;
+    match before {
+        None => authorize(actor, &h.site, &Action::EditSite),
+        Some(b) => {
+            let old = site::read(b).map_err(malformed)?;
+            if old != new {
+                authorize(actor, &h.site, &Action::EditSite)
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// New records of an append-only list, or a refusal if old ones were changed or removed.
+fn added<B: ReadDoc, A: ReadDoc>(
+    before: Option<&B>,
+    after: &A,
+    key: &'static str,
+) -> Result<Vec<String>, Denied> {
+    let old = match before {
+        Some(b) => raw_records(b, key).map_err(malformed)?,
+        None => Vec::new(),
+    };
+    let new = raw_records(after, key).map_err(malformed)?;
+    match appended(&old, &new) {
+        Some(added) => Ok(added.into_iter().cloned().collect()),
+        None => Err(Denied {
+            rule: "doc.append_only",
+            reason: format!("records in `{key}` can be added, never changed or removed"),
+        }),
+    }
+}
+
+fn by_of(record: &str) -> Option<String> {
+    serde_json::from_str::<serde_json::Value>(record)
+        .ok()?
+        .get("by")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn own_records(actor: &Actor, records: &[String], what: &str) -> Result<(), Denied> {
+    for r in records {
+        if by_of(r).as_deref() != Some(actor.user_id.as_str()) {
+            return refuse(
+                "doc.author_mismatch",
+                format!("a new {what} must be written by you ({})", actor.user_id),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn check_inspection<B: ReadDoc, A: ReadDoc>(
+    actor: &Actor,
+    h: &Header,
+    before: Option<&B>,
+    after: &A,
+) -> Result<(), Denied> {
+    let answers = added(before, after, keys::ANSWERS)?;
+    let photos = added(before, after, keys::PHOTOS)?;
+    let comments = added(before, after, keys::COMMENTS)?;
+    let new = inspection::read(after).map_err(malformed)?;
+    let old = match before {
+        Some(b) => Some(inspection::read(b).map_err(malformed)?),
+        None => None,
+    };
+    let facts = match &old {
+        None => {
+            authorize(
+                actor,
+                &h.site,
+                &Action::StartInspection {
+                    purpose: new.purpose,
+                },
+            )?;
+            if new.inspector != actor.user_id {
+                return refuse(
+                    "inspection.not_yours",
+                    "an inspection is started in your own name",
+                );
+            }
+            InspectionFacts {
+                inspector: new.inspector.clone(),
+                purpose: new.purpose,
+                signed_off: false,
+            }
+        }
+        Some(o) => {
+            if o.inspector != new.inspector
+                || o.purpose != new.purpose
+                || o.started_at != new.started_at
+                || o.checklist != new.checklist
+            {
+                return refuse(
+                    "inspection.immutable",
+                    "an inspection's inspector, purpose, start and checklist never change",
+                );
+            }
+            InspectionFacts {
+                inspector: o.inspector.clone(),
+                purpose: o.purpose,
+                signed_off: o.signed_off.is_some(),
+            }
+        }
+    };
+    if !answers.is_empty() || !photos.is_empty() {
+        authorize(
+            actor,
+            &h.site,
+            &Action::EditInspection { inspection: &facts },
+        )?;
+        own_records(actor, &answers, "answer")?;
+        own_records(actor, &photos, "photo")?;
+    }
+    let old_sign = old.as_ref().and_then(|o| o.signed_off.clone());
+    match (&old_sign, &new.signed_off) {
+        (None, Some(s)) => {
+            authorize(actor, &h.site, &Action::SignOff { inspection: &facts })?;
+            if s.by != actor.user_id {
+                return refuse("doc.author_mismatch", "you sign off in your own name");
+            }
+        }
+        (a, b) if a != b => {
+            return refuse(
+                "inspection.signed_off",
+                "a sign-off cannot be changed or withdrawn",
+            );
+        }
+        _ => {}
+    }
+    if !comments.is_empty() {
+        authorize(
+            actor,
+            &h.site,
+            &Action::CommentInspection { inspection: &facts },
+        )?;
+        own_records(actor, &comments, "comment")?;
+    }
+    Ok(())
+}
+
+fn check_hazard<B: ReadDoc, A: ReadDoc>(
+    actor: &Actor,
+    h: &Header,
+    before: Option<&B>,
+    after: &A,
+    blob_present: &dyn Fn(&str) -> bool,
+) -> Result<(), Denied> {
+    added(before, after, keys::EVENTS)?;
+    let new = hazard::read(after).map_err(malformed)?;
+    let old_ids: Vec<String> = match before {
+        Some(b) => hazard::read(b)
+            .map_err(malformed)?
+            .events
+            .into_iter()
+            .map(|e| e.id)
+            .collect(),
+        None => Vec::new(),
+    };
+    if before.is_none()
+        && !matches!(
+            new.events.first().map(|e| &e.kind),
+            Some(EventKind::Reported(_))
+        )
+    {
+        return refuse("hazard.first_event", "a hazard starts with its report");
+    }
+    for (i, e) in new.events.iter().enumerate() {
+        if old_ids.contains(&e.id) {
+            continue;
+        }
+        check_event(actor, h, &new.events[..i], e, blob_present)?;
+    }
+    Ok(())
+}
+
+fn check_event(
+    actor: &Actor,
+    h: &Header,
+    prior: &[Event],
+    e: &Event,
+    blob_present: &dyn Fn(&str) -> bool,
+) -> Result<(), Denied> {
+    if e.by != actor.user_id || e.role != actor.role {
+        return refuse(
+            "doc.author_mismatch",
+            format!(
+                "an event must be written in your own name and role ({}, {})",
+                actor.user_id, actor.role
+            ),
+        );
+    }
+    let state = fold(prior);
+    authorize(
+        actor,
+        &h.site,
+        &Action::HazardEvent {
+            kind: &e.kind,
+            hazard: &state,
+        },
+    )?;
+    if matches!(e.kind, EventKind::Accepted) {
+        let missing: Vec<String> = state
+            .all_photos()
+            .into_iter()
+            .filter(|p| !blob_present(p))
+            .collect();
+        if !missing.is_empty() {
+            return refuse(
+                "evidence.incomplete",
+                format!(
+                    "{} photo(s) of this hazard have not reached the server yet: {}",
+                    missing.len(),
+                    missing.join(", ")
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn check_tasks<B: ReadDoc, A: ReadDoc>(
+    actor: &Actor,
+    h: &Header,
+    before: Option<&B>,
+    after: &A,
+) -> Result<(), Denied> {
+    let completions = added(before, after, keys::COMPLETIONS)?;
+    let new = tasks::read(after).map_err(malformed)?;
+    match before {
+        None => authorize(actor, &h.site, &Action::EditTaskPlan)?,
+        Some(b) => {
+            let old = tasks::read(b).map_err(malformed)?;
+            if old.plan != new.plan || old.generated_at != new.generated_at {
+                authorize(actor, &h.site, &Action::EditTaskPlan)?;
+            }
+        }
+    }
+    if !completions.is_empty() {
+        authorize(actor, &h.site, &Action::CompleteTask)?;
+        own_records(actor, &completions, "completion")?;
+    }
+    Ok(())
+}
