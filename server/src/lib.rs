@@ -1,0 +1,138 @@
+//! Closeloop's server: authentication, rule-checked batched sync of automerge documents, evidence
+//! blobs, and SQL projections of every hazard. The protocol is `docs/sync-protocol.md`.
+//!
+//! [`launch`] serves on a listener until a shutdown signal, so tests bind port 0 and stop cleanly.
+
+pub mod auth;
+pub mod blobs;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod routes;
+pub mod sync;
+
+use crate::auth::jwt::Keys;
+use crate::blobs::BlobStore;
+use crate::config::{Config, JwtKey};
+use crate::db::Db;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{get, post, put};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What every handler can reach.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub keys: Keys,
+    pub blobs: BlobStore,
+    pub config: Arc<Config>,
+}
+
+/// Loads the configured JWT keys, or the ones generated into the data folder on first start.
+fn jwt_keys(config: &Config) -> std::io::Result<Vec<JwtKey>> {
+    if !config.jwt_keys.is_empty() {
+        return Ok(config.jwt_keys.clone());
+    }
+    let path = config.data_dir.join("jwt-keys.json");
+    if let Ok(text) = std::fs::read_to_string(&path)
+        && let Ok(keys) = serde_json::from_str::<Vec<JwtKey>>(&text)
+        && !keys.is_empty()
+    {
+        return Ok(keys);
+    }
+    let keys = vec![JwtKey {
+        kid: format!("k-{}", db::random_hex(4)),
+        secret: db::random_hex(32),
+    }];
+    std::fs::create_dir_all(&config.data_dir)?;
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(
+        &tmp,
+        serde_json::to_vec_pretty(&keys).map_err(std::io::Error::other)?,
+    )?;
+    std::fs::rename(&tmp, &path)?;
+    Ok(keys)
+}
+
+impl AppState {
+    /// Opens the database (running migrations), the blob store and the keys.
+    pub async fn open(config: Config) -> Result<AppState, String> {
+        config.validate().map_err(|e| e.to_string())?;
+        std::fs::create_dir_all(&config.data_dir)
+            .map_err(|e| format!("data_dir {}: {e}", config.data_dir.display()))?;
+        let db = Db::open(&config.database_url())
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+        let blobs = BlobStore::folder(config.blob_dir()).map_err(|e| format!("blob_dir: {e}"))?;
+        let keys = jwt_keys(&config).map_err(|e| format!("jwt keys: {e}"))?;
+        let keys = Keys::new(&keys, &config.jwt_issuer).ok_or("no JWT key")?;
+        Ok(AppState {
+            db,
+            keys,
+            blobs,
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// Logs each request with an id, its status and how long it took; echoes the id to the client.
+async fn trace(mut req: Request, next: Next) -> Response {
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| v.len() <= 64)
+        .map(str::to_owned)
+        .unwrap_or_else(|| db::random_hex(8));
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    if let Ok(v) = id.parse() {
+        req.headers_mut().insert("x-request-id", v);
+    }
+    let started = Instant::now();
+    let mut res = next.run(req).await;
+    tracing::info!(request_id = %id, %method, %path, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    if let Ok(v) = id.parse() {
+        res.headers_mut().insert("x-request-id", v);
+    }
+    res
+}
+
+/// The HTTP routes.
+pub fn app(state: AppState) -> Router {
+    use routes::{admin, auth, blobs, sync};
+    Router::new()
+        .route("/v1/auth/login", post(auth::login))
+        .route("/v1/auth/refresh", post(auth::refresh))
+        .route("/v1/auth/logout", post(auth::logout))
+        .route("/v1/me", get(auth::me))
+        .route("/v1/devices/actors", post(sync::register_actors))
+        .route("/v1/sync", post(sync::sync))
+        .route(
+            "/v1/blobs/{sha256}",
+            put(blobs::put).get(blobs::get).head(blobs::head),
+        )
+        .route("/v1/admin/grids", post(admin::create_grid))
+        .route("/v1/admin/users", post(admin::create_user))
+        .route("/v1/admin/users/{user_id}/scope", put(admin::set_scope))
+        .route("/healthz", get(|| async { "ok" }))
+        // Handlers read bodies themselves with their own limits and JSON errors.
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(trace))
+        .with_state(state)
+}
+
+/// Serves `state` on `listener` until `shutdown` completes; in-flight requests finish first.
+pub async fn launch(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,77 @@
+//! The feed: change batches after a cursor, in the caller's scope, oldest first.
+
+use crate::auth::AuthUser;
+use crate::error::ApiResult;
+use closeloop_model::roles::Role;
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+
+/// One feed entry.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub seq: i64,
+    pub doc_id: String,
+    pub kind: String,
+    pub site_id: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Up to `limit` entries after `cursor`, and whether more remain.
+pub async fn page(
+    pool: &AnyPool,
+    user: &AuthUser,
+    cursor: i64,
+    limit: i64,
+) -> ApiResult<(Vec<Entry>, bool)> {
+    let scope = &user.actor.scope;
+    // Which column limits the scope, and its values; none means the whole organisation.
+    let (column, values): (&str, &[String]) = match user.actor.role {
+        Role::Owner => ("site_id", &scope.sites),
+        _ if !scope.grids.is_empty() => ("grid_id", &scope.grids),
+        Role::Inspector => ("grid_id", &scope.grids),
+        _ => ("", &[]),
+    };
+    let mut sql = String::from(
+        "SELECT seq, doc_id, kind, site_id, bytes FROM doc_changes WHERE org_id = $1 AND seq > $2 AND device_id <> $3",
+    );
+    if !column.is_empty() {
+        if values.is_empty() {
+            return Ok((Vec::new(), false));
+        }
+        let params: Vec<String> = (0..values.len()).map(|i| format!("${}", i + 4)).collect();
+        sql.push_str(&format!(" AND {column} IN ({})", params.join(", ")));
+    }
+    sql.push_str(&format!(" ORDER BY seq LIMIT {}", limit + 1));
+    let mut q = sqlx::query(AssertSqlSafe(sql))
+        .bind(&scope.org_id)
+        .bind(cursor)
+        .bind(&user.device_id);
+    for v in values {
+        q = q.bind(v);
+    }
+    let rows = q.fetch_all(pool).await?;
+    let more = rows.len() as i64 > limit;
+    let entries = rows
+        .iter()
+        .take(limit as usize)
+        .map(|r| {
+            Ok(Entry {
+                seq: r.try_get("seq")?,
+                doc_id: r.try_get("doc_id")?,
+                kind: r.try_get("kind")?,
+                site_id: r.try_get("site_id")?,
+                bytes: r.try_get("bytes")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok((entries, more))
+}
+
+/// The highest feed number so far.
+pub async fn head(pool: &AnyPool) -> ApiResult<i64> {
+    Ok(
+        sqlx::query("SELECT value FROM counters WHERE name = 'feed'")
+            .fetch_one(pool)
+            .await?
+            .try_get("value")?,
+    )
+}

@@ -1,0 +1,202 @@
+//! SQL projections of the documents, written in the same transaction that accepts a change, so a
+//! query never sees a document without its projection or the other way round.
+
+use automerge::AutoCommit;
+use closeloop_model::calendar::Date;
+use closeloop_model::doc::{DocKind, Header, hazard, inspection, site, tasks};
+use closeloop_model::lifecycle::Severity;
+use sqlx::{Any, Transaction};
+
+type Tx<'a> = Transaction<'a, Any>;
+
+/// Brings the projection of one document up to date.
+pub async fn update(
+    tx: &mut Tx<'_>,
+    header: &Header,
+    doc: &AutoCommit,
+    now: i64,
+) -> Result<(), String> {
+    match header.kind {
+        DocKind::Site => project_site(tx, header, doc, now).await,
+        DocKind::Inspection => project_inspection(tx, header, doc, now).await,
+        DocKind::Hazard => project_hazard(tx, header, doc, now).await,
+        DocKind::TaskPlan => project_tasks(tx, header, doc).await,
+    }
+}
+
+async fn project_site(
+    tx: &mut Tx<'_>,
+    h: &Header,
+    doc: &AutoCommit,
+    now: i64,
+) -> Result<(), String> {
+    let s = site::read(doc).map_err(|e| e.to_string())?;
+    let profile = serde_json::to_string(&s.profile).map_err(|e| e.to_string())?;
+    sqlx::query(
+        "INSERT INTO sites (id, org_id, grid_id, name, address, premises, lat, lon, profile, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, premises = excluded.premises,
+             lat = excluded.lat, lon = excluded.lon, profile = excluded.profile, updated_at = excluded.updated_at",
+    )
+    .bind(&h.id)
+    .bind(&h.site.org_id)
+    .bind(&h.site.grid_id)
+    .bind(&s.name)
+    .bind(&s.address)
+    .bind(s.profile.premises.as_str())
+    .bind(s.location.map(|l| l.0))
+    .bind(s.location.map(|l| l.1))
+    .bind(profile)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn project_inspection(
+    tx: &mut Tx<'_>,
+    h: &Header,
+    doc: &AutoCommit,
+    now: i64,
+) -> Result<(), String> {
+    let i = inspection::read(doc).map_err(|e| e.to_string())?;
+    let today = Date::at(now, 0);
+    let current = i.current_answers();
+    let failed = i
+        .checklist
+        .items
+        .iter()
+        .filter(|item| {
+            current.get(item.id.as_str()).is_some_and(|a| {
+                matches!(
+                    inspection::evaluate(item, &a.value, today),
+                    Ok(inspection::Outcome::Fail { .. })
+                )
+            })
+        })
+        .count();
+    sqlx::query(
+        "INSERT INTO inspections (id, org_id, grid_id, site_id, inspector, purpose, started_at, signed_off_at, items, answered, failed, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (id) DO UPDATE SET signed_off_at = excluded.signed_off_at, answered = excluded.answered,
+             failed = excluded.failed, updated_at = excluded.updated_at",
+    )
+    .bind(&h.id)
+    .bind(&h.site.org_id)
+    .bind(&h.site.grid_id)
+    .bind(&h.site.site_id)
+    .bind(&i.inspector)
+    .bind(i.purpose.as_str())
+    .bind(i.started_at)
+    .bind(i.signed_off.as_ref().map(|s| s.at))
+    .bind(i.checklist.items.len() as i64)
+    .bind(current.len() as i64)
+    .bind(failed as i64)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn project_hazard(
+    tx: &mut Tx<'_>,
+    h: &Header,
+    doc: &AutoCommit,
+    now: i64,
+) -> Result<(), String> {
+    let hz = hazard::read(doc).map_err(|e| e.to_string())?;
+    let s = hz.state();
+    let photos = s.all_photos();
+    for p in &photos {
+        sqlx::query(
+            "INSERT INTO hazard_photos (hazard_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(&h.id)
+        .bind(p)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    let report = s.report.clone();
+    sqlx::query(
+        "INSERT INTO hazards (id, org_id, grid_id, site_id, inspection_id, item_id, title, status, severity, assignee, deadline,
+             reported_at, assigned_at, submitted_at, closed_at, evidence_complete, photo_count, event_count, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, $17, $18)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity, assignee = excluded.assignee,
+             deadline = excluded.deadline, assigned_at = excluded.assigned_at, submitted_at = excluded.submitted_at,
+             closed_at = excluded.closed_at, photo_count = excluded.photo_count, event_count = excluded.event_count,
+             updated_at = excluded.updated_at",
+    )
+    .bind(&h.id)
+    .bind(&h.site.org_id)
+    .bind(&h.site.grid_id)
+    .bind(&h.site.site_id)
+    .bind(hz.inspection_id.clone())
+    .bind(report.as_ref().and_then(|r| r.item_id.clone()))
+    .bind(report.as_ref().map(|r| r.title.clone()).unwrap_or_default())
+    .bind(s.status.map_or("unreported", |x| x.as_str()))
+    .bind(match s.severity {
+        Severity::General => "general",
+        Severity::Major => "major",
+    })
+    .bind(s.assignee.clone())
+    .bind(s.deadline)
+    .bind(s.reported_at)
+    .bind(s.assigned_at)
+    .bind(s.submitted_at)
+    .bind(s.closed_at)
+    .bind(photos.len() as i64)
+    .bind(s.timeline.len() as i64)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| e.to_string())?;
+    refresh_evidence(tx, &h.id).await
+}
+
+/// Recomputes whether every photo a hazard references is on the server.
+pub async fn refresh_evidence(tx: &mut Tx<'_>, hazard_id: &str) -> Result<(), String> {
+    sqlx::query(
+        "UPDATE hazards SET evidence_complete = CASE WHEN (
+             SELECT COUNT(*) FROM hazard_photos hp LEFT JOIN blobs b ON b.sha256 = hp.sha256
+             WHERE hp.hazard_id = hazards.id AND b.sha256 IS NULL) = 0 THEN 1 ELSE 0 END
+         WHERE id = $1",
+    )
+    .bind(hazard_id)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn project_tasks(tx: &mut Tx<'_>, h: &Header, doc: &AutoCommit) -> Result<(), String> {
+    let t = tasks::read(doc).map_err(|e| e.to_string())?;
+    for task in &t.plan.tasks {
+        let done: Vec<i64> = t
+            .completions
+            .iter()
+            .filter(|c| c.task_id == task.id)
+            .map(|c| c.at)
+            .collect();
+        sqlx::query(
+            "INSERT INTO tasks (site_id, task_id, org_id, grid_id, title, frequency, completions, last_done)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (site_id, task_id) DO UPDATE SET title = excluded.title, frequency = excluded.frequency,
+                 completions = excluded.completions, last_done = excluded.last_done",
+        )
+        .bind(&h.site.site_id)
+        .bind(&task.id)
+        .bind(&h.site.org_id)
+        .bind(&h.site.grid_id)
+        .bind(&task.title_zh)
+        .bind(serde_json::to_value(task.frequency).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+        .bind(done.len() as i64)
+        .bind(done.iter().max().copied())
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
