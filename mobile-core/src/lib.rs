@@ -5,10 +5,12 @@
 //! - [`store`] keeps one crash-safe log per document.
 //! - [`photo`] turns a camera file into evidence: oriented, resized, stripped, hashed.
 //! - [`workspace`] is the logic behind the API, in plain Rust.
+//! - [`sync`] is the client of the sync protocol: login, evidence upload, push and pull.
 
 pub mod api;
 pub mod photo;
 pub mod store;
+pub mod sync;
 pub mod workspace;
 
 uniffi::setup_scaffolding!();

@@ -117,10 +117,9 @@ fn unbound_actors_are_refused_and_bound_ones_reach_the_supervisor() {
     let mut doc = hazard_doc(
         &actor,
         &s.sites[0],
-        &login(&s, "wang", "d1")["user"]["user_id"]
+        login(&s, "wang", "d1")["user"]["user_id"]
             .as_str()
-            .expect("id")
-            .to_owned(),
+            .expect("id"),
     );
     let push = json!({"push": [{"doc_id": "hzd-test-1", "changes": B64.encode(doc.save())}]});
     let r = sync(&s, &wang, push.clone());

@@ -40,6 +40,18 @@ pub fn identity(u: t::UserIdentity) -> crate::workspace::Identity {
     }
 }
 
+pub fn user_identity(i: &crate::workspace::Identity) -> t::UserIdentity {
+    t::UserIdentity {
+        user_id: i.user_id.clone(),
+        display_name: i.display_name.clone(),
+        role: user_role(i.role),
+        org_id: i.scope.org_id.clone(),
+        grid_ids: i.scope.grids.clone(),
+        site_ids: i.scope.sites.clone(),
+        device_id: i.device_id.clone(),
+    }
+}
+
 pub fn profile(p: &t::SiteProfile) -> cl::SiteProfile {
     cl::SiteProfile {
         schema_version: cl::PROFILE_SCHEMA_VERSION,

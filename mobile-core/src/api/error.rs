@@ -2,6 +2,7 @@
 
 use crate::photo::PhotoError;
 use crate::store::StoreError;
+use crate::sync::SyncError;
 use crate::workspace::Error;
 
 /// Why a call failed.
@@ -26,6 +27,50 @@ pub enum CoreError {
     /// The phone's storage failed (full, read-only or damaged). Nothing was written.
     #[error("storage: {message}")]
     Storage { message: String },
+    /// There is no usable session: never logged in, or it expired or was closed on the server.
+    /// Show the login screen with `reason`. Everything done offline is kept and is sent by the
+    /// first sync after logging in.
+    #[error("log in again: {reason}")]
+    LoginRequired { reason: String },
+    /// The server could not be reached or did not answer usably (offline, down, timed out).
+    /// Nothing was lost and what finished is not redone: try again later.
+    #[error("network: {message}")]
+    Network { message: String },
+}
+
+impl From<SyncError> for CoreError {
+    fn from(e: SyncError) -> Self {
+        match e {
+            SyncError::Network(message) => CoreError::Network { message },
+            SyncError::Malformed(m) => CoreError::Network {
+                message: format!("the server's answer could not be read: {m}"),
+            },
+            SyncError::LoginRequired(reason) => CoreError::LoginRequired { reason },
+            SyncError::Invalid { field, reason } => CoreError::InvalidInput { field, reason },
+            SyncError::Workspace(w) => w.into(),
+            SyncError::Server {
+                status,
+                code,
+                message,
+                field,
+            } => match (status, code.as_str()) {
+                // A wrong username or password is the user's input to correct.
+                (401, "invalid_credentials") => CoreError::InvalidInput {
+                    field: field.unwrap_or_else(|| "password".into()),
+                    reason: message,
+                },
+                (401, _) => CoreError::LoginRequired { reason: message },
+                // Forbidden, or this device's actor is bound to someone else: not a retry matter.
+                (403, _) | (409, _) => CoreError::NotAllowed {
+                    rule: code,
+                    reason: message,
+                },
+                _ => CoreError::Network {
+                    message: format!("the server answered {status} {code}: {message}"),
+                },
+            },
+        }
+    }
 }
 
 impl From<Error> for CoreError {

@@ -1,12 +1,17 @@
 //! The whole exported API of the phone core: [`open_workspace`] and the [`Workspace`] object.
-//! Calls that touch the disk are `async` (Kotlin `suspend`, Swift `async`) and run off the caller's
-//! thread; every write is on disk when the call returns.
+//! Calls that touch the disk or the network are `async` (Kotlin `suspend`, Swift `async`) and run
+//! off the caller's thread; every write is on disk when the call returns. Login, logout, sync and
+//! the refused-work list are in `remote`.
 
 mod convert;
 mod error;
+mod remote;
 mod types;
 
 pub use error::CoreError;
+pub use remote::{
+    PushFailure, QuarantinedWork, SyncListener, SyncProgress, SyncReport, SyncStage, UploadFailure,
+};
 pub use types::*;
 
 use crate::workspace::{self as ws, HazardFilter, PhotoInput};
@@ -18,6 +23,8 @@ use std::sync::{Arc, Mutex};
 #[derive(uniffi::Object)]
 pub struct Workspace {
     inner: Arc<Mutex<ws::Workspace>>,
+    /// Taken by login, logout and sync so they run one at a time (they share `sync.json`).
+    net: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for Workspace {
@@ -44,6 +51,7 @@ pub async fn open_workspace(
     })??;
     Ok(Arc::new(Workspace {
         inner: Arc::new(Mutex::new(inner)),
+        net: Arc::new(Mutex::new(())),
     }))
 }
 

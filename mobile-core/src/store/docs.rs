@@ -2,8 +2,8 @@
 //! only when used, and persisted change by change.
 
 use super::log::{COMPACT_AFTER, DocLog, RecordKind, ensure_dir, last_summary};
-use super::{Repair, StoreError, quarantine};
-use automerge::{ActorId, AutoCommit, ChangeHash};
+use super::{Repair, StoreError, quarantine, sync_dir};
+use automerge::{ActorId, AutoCommit, AutomergeError, ChangeHash};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -177,8 +177,7 @@ impl DocStore {
             let first = records
                 .next()
                 .ok_or_else(|| StoreError::Damaged(id.to_owned(), "empty log".to_owned()))?;
-            let damaged =
-                |e: automerge::AutomergeError| StoreError::Damaged(id.to_owned(), e.to_string());
+            let damaged = |e: AutomergeError| StoreError::Damaged(id.to_owned(), e.to_string());
             let mut doc = AutoCommit::load(&first.bytes).map_err(damaged)?;
             for r in records {
                 doc.load_incremental(&r.bytes).map_err(damaged)?;
@@ -235,4 +234,105 @@ impl DocStore {
     pub fn discard(&mut self, id: &str) {
         self.loaded.remove(id);
     }
+
+    /// Sets the actor that later local changes are written with (another user signed in on this
+    /// device). Documents already loaded switch too.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        for entry in self.loaded.values_mut() {
+            entry.doc.set_actor(actor.clone());
+        }
+        self.actor = actor;
+    }
+
+    /// Loads changes received from elsewhere (the server's feed) into a document, creating the
+    /// document from them if it is new. `summarise` gives the summary to store with the result.
+    /// Durable on return. If the bytes cannot be read nothing is written.
+    ///
+    /// Changes whose dependencies this device does not have cannot be applied: for a new document
+    /// nothing is created, for an existing one they wait in memory only. Both are reported as
+    /// [`Received::gap`] so the caller can fetch the missing history.
+    pub fn apply_remote(
+        &mut self,
+        id: &str,
+        bytes: &[u8],
+        summarise: impl FnOnce(&mut AutoCommit) -> Vec<u8>,
+    ) -> Result<Received, StoreError> {
+        let damaged = |e: AutomergeError| StoreError::Damaged(id.to_owned(), e.to_string());
+        if !self.contains(id) {
+            let mut doc = match AutoCommit::load(bytes) {
+                Ok(doc) => doc,
+                Err(AutomergeError::MissingDeps) => {
+                    return Ok(Received {
+                        created: false,
+                        gap: true,
+                    });
+                }
+                Err(e) => return Err(damaged(e)),
+            };
+            let summary = summarise(&mut doc);
+            self.create(id, doc, summary)?;
+            return Ok(Received {
+                created: true,
+                gap: false,
+            });
+        }
+        let doc = self.get(id)?;
+        if let Err(e) = doc.load_incremental(bytes) {
+            // A half-applied load must not reach disk: reload the last durable state instead.
+            self.discard(id);
+            return Err(damaged(e));
+        }
+        let gap = !doc.get_missing_deps(&[]).is_empty();
+        let summary = summarise(doc);
+        self.commit(id, summary)?;
+        Ok(Received {
+            created: false,
+            gap,
+        })
+    }
+
+    /// Replaces a document by a whole saved document (the server's copy after a refusal).
+    /// Atomic: after a crash the log holds either the old document or the new one, never a mix.
+    /// Durable on return.
+    pub fn replace(
+        &mut self,
+        id: &str,
+        bytes: &[u8],
+        summarise: impl FnOnce(&mut AutoCommit) -> Vec<u8>,
+    ) -> Result<(), StoreError> {
+        if !valid_id(id) {
+            return Err(StoreError::Damaged(
+                id.to_owned(),
+                "invalid document id".to_owned(),
+            ));
+        }
+        let mut doc = AutoCommit::load(bytes)
+            .map_err(|e| StoreError::Damaged(id.to_owned(), e.to_string()))?;
+        let summary = summarise(&mut doc);
+        // `create` writes the new log beside the old one and renames it into place.
+        self.loaded.remove(id);
+        self.create(id, doc, summary)
+    }
+
+    /// Removes a document from this device (the server has no copy of a refused new document).
+    /// Durable on return.
+    pub fn remove(&mut self, id: &str) -> Result<(), StoreError> {
+        self.loaded.remove(id);
+        match fs::remove_file(self.path(id)) {
+            Ok(()) => sync_dir(&self.dir)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
+        }
+        self.summaries.remove(id);
+        Ok(())
+    }
+}
+
+/// What loading received changes did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    /// The document was new on this device and was created.
+    pub created: bool,
+    /// Some changes depend on history this device does not have; they were not applied.
+    pub gap: bool,
 }

@@ -10,7 +10,7 @@ mod docs;
 mod log;
 
 pub use blobs::Blobs;
-pub use docs::DocStore;
+pub use docs::{DocStore, Received};
 pub use log::{DocLog, LoadedDoc, Record, RecordKind};
 
 use std::fs::{self, File, OpenOptions};

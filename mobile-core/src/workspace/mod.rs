@@ -5,6 +5,7 @@
 mod error;
 mod hazards;
 mod inspections;
+mod remote;
 mod sites;
 mod summary;
 mod tasks;
@@ -12,6 +13,7 @@ mod tasks;
 pub use error::{Error, Result};
 pub use hazards::{HazardFilter, NewHazard, is_overdue};
 pub use inspections::PhotoInput;
+pub use remote::Outgoing;
 pub use summary::DocSummary;
 pub use tasks::SiteTask;
 
@@ -239,8 +241,8 @@ impl Workspace {
     }
 
     /// Stores a new document. Durable on return.
-    pub(crate) fn create_doc(&mut self, header: &Header, doc: AutoCommit) -> Result<()> {
-        let summary = summary::summarise(&doc, self.now())?;
+    pub(crate) fn create_doc(&mut self, header: &Header, mut doc: AutoCommit) -> Result<()> {
+        let summary = summary::summarise_stored(&mut doc, self.now())?;
         let bytes = serde_json::to_vec(&summary).map_err(|e| Error::Invalid {
             field: "summary".into(),
             reason: e.to_string(),
@@ -276,7 +278,7 @@ impl Workspace {
                 return Err(e);
             }
         };
-        let summary = match summary::summarise(doc, now) {
+        let summary = match summary::summarise_stored(doc, now) {
             Ok(s) => s,
             Err(e) => {
                 self.docs.discard(id);

@@ -1,6 +1,6 @@
 //! The one-line summary kept with each document's log, so listing needs no automerge.
 
-use automerge::AutoCommit;
+use automerge::{AutoCommit, ChangeHash};
 use closeloop_model::doc::{DocKind, hazard, inspection, site, tasks};
 use closeloop_model::lifecycle::{Millis, Severity, Status};
 use closeloop_model::roles::SiteRef;
@@ -26,6 +26,11 @@ pub struct DocSummary {
     #[serde(default)]
     pub started_at: Millis,
     pub updated_at: Millis,
+    /// The document's automerge heads (hex) when this summary was written. Kept with the summary
+    /// so sync can tell which documents changed without loading every one of them. Empty in
+    /// summaries written before sync existed: then the document is loaded to find out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub heads: Vec<String>,
 }
 
 impl DocSummary {
@@ -46,6 +51,21 @@ impl DocSummary {
     }
 }
 
+/// Summarises a document as it is now, with its heads: what is stored with each log record.
+pub fn summarise_stored(
+    doc: &mut AutoCommit,
+    now: Millis,
+) -> Result<DocSummary, closeloop_model::doc::DocError> {
+    let mut s = summarise(doc, now)?;
+    s.heads = hex_heads(&doc.get_heads());
+    Ok(s)
+}
+
+/// Change hashes as the hex strings used in summaries and on the wire.
+pub fn hex_heads(heads: &[ChangeHash]) -> Vec<String> {
+    heads.iter().map(ToString::to_string).collect()
+}
+
 /// Summarises a document as it is now.
 pub fn summarise(
     doc: &AutoCommit,
@@ -63,6 +83,7 @@ pub fn summarise(
         assignee: None,
         started_at: 0,
         updated_at: now,
+        heads: Vec::new(),
     };
     Ok(match header.kind {
         DocKind::Site => base(site::read(doc)?.name),
