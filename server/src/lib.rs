@@ -4,6 +4,7 @@
 //! [`launch`] serves on a listener until a shutdown signal, so tests bind port 0 and stop cleanly.
 
 pub mod auth;
+pub mod background;
 pub mod blobs;
 pub mod config;
 pub mod db;

@@ -1,18 +1,17 @@
 //! A real server on a free port with the demo organisation, and a small blocking JSON client.
 #![allow(dead_code)] // each test binary uses a different subset
 
+use closeloop_server::background::Background;
 use closeloop_server::config::Config;
-use closeloop_server::{AppState, demo, launch};
+use closeloop_server::{AppState, demo};
 use serde_json::{Value, json};
-use std::sync::mpsc;
 
 pub struct TestServer {
     pub url: String,
     pub state: AppState,
-    pub dir: tempfile::TempDir,
     pub sites: Vec<String>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    server: Background,
+    _dir: tempfile::TempDir,
 }
 
 impl TestServer {
@@ -27,63 +26,23 @@ impl TestServer {
             ..Config::default()
         };
         tweak(&mut config);
-        let (tx, rx) = mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let state = AppState::open(config).await.expect("server state");
-                let d = demo::create(&state).await.expect("demo");
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("bind");
-                let addr = listener.local_addr().expect("addr");
-                tx.send((
-                    format!("http://{addr}"),
-                    state.clone(),
-                    d.sites.iter().map(|s| s.0.clone()).collect::<Vec<_>>(),
-                ))
-                .expect("send");
-                launch(state, listener, async {
-                    let _ = stop_rx.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        let (url, state, sites) = rx.recv().expect("server started");
+        let (server, sites) = Background::start(config, |state| async move {
+            let d = demo::create(&state).await.expect("demo");
+            d.sites.iter().map(|s| s.0.clone()).collect::<Vec<_>>()
+        })
+        .expect("server starts");
         TestServer {
-            url,
-            state,
-            dir,
+            url: server.url.clone(),
+            state: server.state.clone(),
             sites,
-            stop: Some(stop_tx),
-            thread: Some(thread),
+            server,
+            _dir: dir,
         }
     }
 
     /// Runs a future on a throwaway runtime (for direct database checks).
     pub fn block<F: Future>(&self, f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("rt")
-            .block_on(f)
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
+        self.server.block(f)
     }
 }
 
