@@ -4,7 +4,6 @@
 
 use super::inspections::PhotoInput;
 use super::{DocSummary, Error, Result, Workspace};
-use automerge::AutoCommit;
 use closeloop_model::doc::hazard::{self, Hazard};
 use closeloop_model::doc::inspection::{self, Outcome};
 use closeloop_model::doc::{DocKind, Header};
@@ -78,7 +77,7 @@ impl Workspace {
             site,
         };
         let event = self.new_event(kind, note, shas);
-        let mut doc = AutoCommit::new();
+        let mut doc = self.new_doc();
         hazard::create(&mut doc, &header, inspection_id, &event)?;
         self.create_doc(&header, doc)?;
         Ok(id)

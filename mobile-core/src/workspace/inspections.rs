@@ -2,7 +2,6 @@
 
 use super::{Error, Result, Workspace};
 use crate::photo;
-use automerge::AutoCommit;
 use closeloop_checklists::Purpose;
 use closeloop_model::calendar::Date;
 use closeloop_model::doc::inspection::{
@@ -39,7 +38,7 @@ impl Workspace {
             id: id.clone(),
             site: site_ref,
         };
-        let mut doc = AutoCommit::new();
+        let mut doc = self.new_doc();
         inspection::create(
             &mut doc,
             &header,

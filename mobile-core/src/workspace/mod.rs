@@ -240,6 +240,12 @@ impl Workspace {
             })
     }
 
+    /// An empty document written with this user's actor. Its first change (the header) must
+    /// carry the actor the server has bound to this device, or the server refuses the document.
+    pub(crate) fn new_doc(&self) -> AutoCommit {
+        AutoCommit::new().with_actor(ActorId::from(hex_bytes(self.actor_hex())))
+    }
+
     /// Stores a new document. Durable on return.
     pub(crate) fn create_doc(&mut self, header: &Header, mut doc: AutoCommit) -> Result<()> {
         let summary = summary::summarise_stored(&mut doc, self.now())?;

@@ -1,7 +1,6 @@
 //! Sites: create, edit the profile (which regenerates the task plan), generate checklists.
 
 use super::{Error, Result, Workspace};
-use automerge::AutoCommit;
 use closeloop_checklists::{Checklist, Purpose, SiteProfile};
 use closeloop_model::doc::site::{self, Site};
 use closeloop_model::doc::{DocKind, Header, tasks};
@@ -45,7 +44,7 @@ impl Workspace {
             id: site_id.clone(),
             site: site_ref.clone(),
         };
-        let mut doc = AutoCommit::new();
+        let mut doc = self.new_doc();
         site::create(
             &mut doc,
             &Site {
@@ -67,7 +66,7 @@ impl Workspace {
             id: task_plan_id(&site_ref.site_id),
             site: site_ref.clone(),
         };
-        let mut doc = AutoCommit::new();
+        let mut doc = self.new_doc();
         tasks::create(
             &mut doc,
             &header,

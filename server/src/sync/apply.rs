@@ -128,8 +128,9 @@ async fn attempt(
             &mut before,
         )));
     }
+    // `x.get_changes_added(y)` is what `y` has that `x` lacks.
     let new_changes: Vec<Change> = match before.as_mut() {
-        Some(b) => after.get_changes_added(b),
+        Some(b) => b.get_changes_added(&mut after),
         None => after.get_changes(&[]),
     };
     if new_changes.is_empty() {
