@@ -1,0 +1,231 @@
+//! End-to-end harness: a real Closeloop server (SQLite, blob folder, demo organisation) on a free
+//! loopback port, and phones: each a mobile-core workspace in its own folder, driven through the
+//! exported API exactly as the Kotlin and Swift apps drive it.
+
+pub mod proxy;
+
+use closeloop::api::{
+    self, CoreError, SyncListener, SyncProgress, SyncReport, UserIdentity, UserRole,
+};
+use closeloop_server::background::Background;
+use closeloop_server::config::Config;
+use closeloop_server::demo;
+use std::sync::{Arc, Mutex};
+
+/// A server with the demo organisation.
+#[derive(Debug)]
+pub struct Cluster {
+    pub server: Background,
+    /// (site id, name) of the demo sites; the first is the LPG restaurant owned by `zhang`.
+    pub sites: Vec<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Cluster {
+    /// Starts a server with the demo organisation.
+    pub fn start() -> Cluster {
+        let dir = tempfile::tempdir().expect("tmp");
+        let config = Config {
+            data_dir: dir.path().to_owned(),
+            ..Config::default()
+        };
+        let (server, sites) = Background::start(config, |state| async move {
+            demo::create(&state).await.expect("demo").sites
+        })
+        .expect("server");
+        Cluster {
+            server,
+            sites,
+            _dir: dir,
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.server.url
+    }
+
+    /// The restaurant site of the demo (grid-1, owned by zhang).
+    pub fn restaurant(&self) -> &str {
+        &self.sites[0].0
+    }
+}
+
+/// Adds changes to a document as if the device had written them with `actor`, bypassing the
+/// app's own checks (what a modified client could send).
+pub fn forge(
+    ws: &mut closeloop::workspace::Workspace,
+    doc_id: &str,
+    actor: automerge::ActorId,
+    edit: impl FnOnce(&mut automerge::AutoCommit),
+) {
+    let bytes = ws.save_doc(doc_id).expect("doc");
+    let mut doc = automerge::AutoCommit::load(&bytes)
+        .expect("load")
+        .with_actor(actor);
+    let heads = doc.get_heads();
+    edit(&mut doc);
+    let delta = doc.save_after(&heads);
+    ws.apply_remote(doc_id, &delta).expect("apply");
+}
+
+/// The device's own actor in a raw workspace.
+pub fn own_actor(ws: &closeloop::workspace::Workspace) -> automerge::ActorId {
+    let hex = ws.actor_hex();
+    let bytes: Vec<u8> = (0..hex.len() / 2)
+        .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).expect("hex"))
+        .collect();
+    automerge::ActorId::from(bytes)
+}
+
+/// Records progress callbacks.
+#[derive(Debug, Default)]
+pub struct Progress(pub Mutex<Vec<SyncProgress>>);
+
+impl SyncListener for Progress {
+    fn on_progress(&self, progress: SyncProgress) {
+        self.0.lock().expect("progress lock").push(progress);
+    }
+}
+
+/// A phone: a workspace in its own folder, signed in to a server.
+#[derive(Debug)]
+pub struct Phone {
+    pub ws: Arc<api::Workspace>,
+    pub user: UserIdentity,
+    pub progress: Arc<Progress>,
+    pub dir: tempfile::TempDir,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Phone {
+    /// Opens a fresh workspace and logs in as a demo user (password `<user>-demo-pass`).
+    pub fn login(server_url: &str, username: &str) -> Phone {
+        let dir = tempfile::tempdir().expect("tmp");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .expect("rt");
+        let provisional = UserIdentity {
+            user_id: username.into(),
+            display_name: username.into(),
+            role: UserRole::Inspector,
+            org_id: String::new(),
+            grid_ids: vec![],
+            site_ids: vec![],
+            device_id: format!(
+                "{username}-phone-{}",
+                dir.path()
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            ),
+        };
+        let folder = dir.path().join("ws").to_string_lossy().into_owned();
+        let ws = rt
+            .block_on(api::open_workspace(folder, provisional, 480))
+            .expect("workspace opens");
+        let user = rt
+            .block_on(ws.login(
+                server_url.to_owned(),
+                username.to_owned(),
+                format!("{username}-demo-pass"),
+            ))
+            .expect("login");
+        Phone {
+            ws,
+            user,
+            progress: Arc::new(Progress::default()),
+            dir,
+            rt,
+        }
+    }
+
+    /// Runs an async API call to completion.
+    pub fn run<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Syncs, returning the report or the error.
+    pub fn try_sync(&self) -> Result<SyncReport, CoreError> {
+        let listener: Arc<dyn SyncListener> = self.progress.clone();
+        self.rt.block_on(self.ws.sync(listener))
+    }
+
+    /// Syncs and expects success.
+    pub fn sync(&self) -> SyncReport {
+        self.try_sync().expect("sync succeeds")
+    }
+
+    /// The folder the phone's workspace lives in.
+    pub fn folder(&self) -> std::path::PathBuf {
+        self.dir.path().join("ws")
+    }
+
+    /// Closes the app, lets `f` work on the workspace folder directly (as a modified client could),
+    /// and opens the app again.
+    pub fn tamper(self, f: impl FnOnce(&mut closeloop::workspace::Workspace)) -> Phone {
+        let Phone {
+            ws,
+            user,
+            progress,
+            dir,
+            rt,
+        } = self;
+        drop(ws);
+        let identity = closeloop::workspace::Identity {
+            user_id: user.user_id.clone(),
+            display_name: user.display_name.clone(),
+            role: match user.role {
+                UserRole::Inspector => closeloop_model::roles::Role::Inspector,
+                UserRole::Owner => closeloop_model::roles::Role::Owner,
+                UserRole::Supervisor => closeloop_model::roles::Role::Supervisor,
+                UserRole::Admin => closeloop_model::roles::Role::Admin,
+            },
+            scope: closeloop_model::roles::Scope {
+                org_id: user.org_id.clone(),
+                grids: user.grid_ids.clone(),
+                sites: user.site_ids.clone(),
+            },
+            device_id: user.device_id.clone(),
+        };
+        let folder = dir.path().join("ws");
+        {
+            let mut raw =
+                closeloop::workspace::Workspace::open(&folder, identity, 480).expect("raw open");
+            f(&mut raw);
+        }
+        let ws = rt
+            .block_on(api::open_workspace(
+                folder.to_string_lossy().into_owned(),
+                user.clone(),
+                480,
+            ))
+            .expect("reopen");
+        Phone {
+            ws,
+            user,
+            progress,
+            dir,
+            rt,
+        }
+    }
+
+    /// Writes a deterministic JPEG into the phone's folder, as its camera would, and returns the path.
+    pub fn take_photo(&self, name: &str, seed: u8) -> String {
+        let img = image::RgbImage::from_fn(1200, 900, |x, y| {
+            image::Rgb([
+                (x as u8).wrapping_add(seed),
+                (y as u8).wrapping_mul(3),
+                seed,
+            ])
+        });
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 85)
+            .encode_image(&img)
+            .expect("encode");
+        let path = self.dir.path().join(format!("{name}.jpg"));
+        std::fs::write(&path, bytes).expect("write photo");
+        path.to_string_lossy().into_owned()
+    }
+}
