@@ -184,7 +184,10 @@ fn syncs_cut_at_random_points_lose_and_duplicate_nothing() {
             Ok(_) => {}
         }
     }
-    let cuts = proxy.cuts.load(std::sync::atomic::Ordering::SeqCst);
+    let cuts = proxy
+        .counters
+        .cuts
+        .load(std::sync::atomic::Ordering::SeqCst);
     assert!(
         cuts > 10 && failures > 5,
         "the proxy really cut syncs ({cuts} cuts, {failures} disturbed syncs)"

@@ -1,0 +1,218 @@
+"""A grid worker's visit through the generated Python bindings (module `closeloop`).
+
+Async API calls are coroutines, run here with asyncio.run. The rules are tested in Rust
+(mobile-core/tests/api.rs); these tests check that calls, records, enums and typed errors cross
+the Python binding intact.
+"""
+
+import asyncio
+import time
+
+import pytest
+from PIL import Image
+
+from closeloop import (
+    Answer,
+    AnswerKind,
+    AnswerOutcome,
+    CoreError,
+    GasSupply,
+    HazardAction,
+    HazardLevel,
+    HazardQuery,
+    HazardStatus,
+    InspectionPurpose,
+    Jurisdiction,
+    NewSite,
+    PremisesType,
+    SiteProfile,
+    UserIdentity,
+    UserRole,
+    open_workspace,
+)
+
+UTC_PLUS_8 = 8 * 60
+EXITS = "fire-law.exits-clear"
+
+
+def inspector(user_id="wang"):
+    return UserIdentity(
+        user_id=user_id,
+        display_name="王网格员",
+        role=UserRole.INSPECTOR,
+        org_id="org-1",
+        grid_ids=["grid-1"],
+        site_ids=[],
+        device_id=f"{user_id}-phone",
+    )
+
+
+def restaurant_profile():
+    return SiteProfile(
+        jurisdiction=Jurisdiction.CHINA,
+        premises=PremisesType.RESTAURANT,
+        floor_area_m2=300.0,
+        storeys=1,
+        building_height_m=5.0,
+        below_ground=False,
+        occupants=120,
+        sleepers=0,
+        public_gathering_place=True,
+        key_fire_safety_unit=False,
+        public_institution=False,
+        gas=GasSupply.LPG,
+        kitchen=True,
+        ebike_parking=False,
+        ebike_charging=False,
+        flammable_goods=False,
+        mixed_living=False,
+        hydrants=True,
+        sprinklers=False,
+        fire_alarm=False,
+        hazard_level=HazardLevel.MEDIUM,
+    )
+
+
+def restaurant(latitude=30.657, longitude=104.066):
+    return NewSite(
+        grid_id="grid-1",
+        name="川菜馆",
+        address="成都市锦江区春熙路 1 号",
+        latitude=latitude,
+        longitude=longitude,
+        profile=restaurant_profile(),
+    )
+
+
+def camera_jpeg(path, width, height):
+    Image.linear_gradient("L").resize((width, height)).convert("RGB").save(path, "JPEG", quality=85)
+    return str(path)
+
+
+def test_an_inspector_walks_a_restaurant_from_checklist_to_hazard(tmp_path):
+    async def visit():
+        ws = await open_workspace(str(tmp_path / "ws"), inspector(), UTC_PLUS_8)
+        assert len(ws.actor_id()) == 32
+
+        site = await ws.create_site(restaurant())
+        assert site.name == "川菜馆"
+        assert site.latitude == 30.657
+        assert site.profile == restaurant_profile()
+        assert [s.id for s in ws.sites()] == [site.id]
+
+        checklist = await ws.checklist(site.id, InspectionPurpose.FULL_INSPECTION)
+        assert checklist.purpose == InspectionPurpose.FULL_INSPECTION
+        extinguishers = next(i for i in checklist.items if i.answer.is_COUNT())
+        assert isinstance(extinguishers.answer, AnswerKind.COUNT)
+        minimum = extinguishers.answer.min
+        assert "2A" in extinguishers.requirement and "300 m²" in extinguishers.requirement
+        assert extinguishers.why
+        citation = extinguishers.citations[0]
+        assert "GB 50140" in citation.document
+        assert citation.clause == "6.1.1"
+        assert citation.verified is True
+
+        inspection_id = await ws.start_inspection(site.id, InspectionPurpose.FULL_INSPECTION)
+        locks = "fire-law.exits-not-locked"
+        assert await ws.answer_item(inspection_id, locks, Answer.PASS(), "") == AnswerOutcome.PASS()
+        failed = await ws.answer_item(inspection_id, EXITS, Answer.FAIL(), "纸箱堵住后门")
+        assert failed.is_FAIL()
+        ok = await ws.answer_item(inspection_id, extinguishers.id, Answer.COUNT(minimum), "")
+        assert ok == AnswerOutcome.PASS()
+        too_few = await ws.answer_item(
+            inspection_id, extinguishers.id, Answer.COUNT(minimum - 1), ""
+        )
+        assert isinstance(too_few, AnswerOutcome.FAIL) and too_few.reason
+
+        jpeg = camera_jpeg(tmp_path / "exit.jpg", 1024, 768)
+        photo = await ws.attach_photo(inspection_id, EXITS, jpeg)
+        assert (photo.width, photo.height) == (1024, 768)
+        assert len(photo.sha256) == 64
+        assert photo.item_id == EXITS
+        assert photo.latitude is None
+
+        inspection = await ws.inspection(inspection_id)
+        assert 0 <= time.time() * 1000 - inspection.started_at < 60_000
+        assert inspection.signed_off_at is None
+        exits = next(i for i in inspection.items if i.item.id == EXITS)
+        assert exits.answer == Answer.FAIL()
+        assert exits.note == "纸箱堵住后门"
+        assert exits.photos == [photo]
+        assert inspection.unanswered == len(inspection.items) - 3
+
+        hazard = await ws.raise_hazard(inspection_id, EXITS, "", [])
+        assert hazard.summary.status == HazardStatus.REPORTED
+        assert hazard.before_photos == [photo.sha256]
+        assert hazard.clauses
+        assert hazard.summary.deadline > time.time() * 1000
+
+        query = HazardQuery(
+            site_id=site.id, statuses=[], open_only=True, overdue_only=False, assigned_to_me=False
+        )
+        assert ws.hazards(query) == [hazard.summary]
+        assert await ws.hazard(hazard.summary.id) == hazard
+        assert ws.pending_uploads() >= 2
+
+    asyncio.run(visit())
+
+
+def test_typed_errors_arrive_as_python_exceptions(tmp_path):
+    async def visit():
+        folder = str(tmp_path / "ws")
+        ws = await open_workspace(folder, inspector(), UTC_PLUS_8)
+        site = await ws.create_site(restaurant())
+        inspection_id = await ws.start_inspection(site.id, InspectionPurpose.PATROL)
+        await ws.answer_item(inspection_id, EXITS, Answer.FAIL(), "")
+
+        corrupt = tmp_path / "broken.jpg"
+        corrupt.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+        with pytest.raises(CoreError.PhotoRejected) as rejected:
+            await ws.attach_photo(inspection_id, None, str(corrupt))
+        assert rejected.value.reason
+
+        hazard = await ws.raise_hazard(inspection_id, EXITS, "", [])
+        with pytest.raises(CoreError.NotAllowed) as refused:
+            await ws.act_on_hazard(hazard.summary.id, HazardAction.ACCEPT(), "", [])
+        assert refused.value.rule == "hazard.accept.supervisor_only"
+
+        with pytest.raises(CoreError.InvalidInput) as invalid:
+            await ws.create_site(restaurant(longitude=None))
+        assert invalid.value.field == "location"
+
+        with pytest.raises(CoreError.NotFound):
+            await ws.inspection("insp-nope")
+
+        with pytest.raises(CoreError.WorkspaceInUse):
+            await open_workspace(folder, inspector(), UTC_PLUS_8)
+
+        # Every failure is a CoreError, so one except clause covers the whole API.
+        with pytest.raises(CoreError):
+            await ws.site("site-nope")
+
+    asyncio.run(visit())
+
+
+def test_a_released_workspace_can_be_opened_again(tmp_path):
+    folder = str(tmp_path / "ws")
+
+    async def first():
+        ws = await open_workspace(folder, inspector(), UTC_PLUS_8)
+        return (await ws.create_site(restaurant(latitude=None, longitude=None))).id
+
+    site_id = asyncio.run(first())  # the workspace object is gone with the coroutine
+
+    async def second():
+        ws = await open_workspace(folder, inspector(), UTC_PLUS_8)
+        site = await ws.site(site_id)
+        assert site.latitude is None
+        assert site.profile.premises == PremisesType.RESTAURANT
+
+    asyncio.run(second())
+
+
+@pytest.mark.skip(
+    reason="comes with the sync issue: sync against a real server the harness starts, "
+    "with the progress listener called"
+)
+def test_sync_pushes_local_work_to_a_real_server():
+    pass

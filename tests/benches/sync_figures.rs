@@ -1,0 +1,371 @@
+//! Sync figures against the real server binary, on loopback:
+//! 1. A day's work for one inspector (40 inspections of 30 items, 60 hazards, 150 photos), synced
+//!    after each inspection: round trips, bytes up and down next to the automerge changes and
+//!    photos themselves, and the server's CPU time.
+//! 2. Many devices syncing at once: requests per second, p50/p99 latency, server peak memory.
+//!
+//! Run: `scripts/bench-sync` (builds the release server, then this).
+
+use automerge::{ActorId, AutoCommit};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use closeloop::api::*;
+use closeloop_e2e::Phone;
+use closeloop_e2e::proxy::CuttingProxy;
+use closeloop_model::doc::{DocKind, Header, hazard};
+use closeloop_model::lifecycle::{Event, EventKind, Report, Severity};
+use closeloop_model::roles::{Role, SiteRef};
+use serde_json::{Value, json};
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn binary() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release/closeloop-server")
+}
+
+fn start_server() -> Server {
+    let dir = tempfile::tempdir().expect("tmp");
+    let data = dir.path().to_string_lossy().into_owned();
+    let status = Command::new(binary())
+        .args(["demo", "--data-dir", &data])
+        .output()
+        .expect("demo runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("port")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let child = Command::new(binary())
+        .args([
+            "serve",
+            "--data-dir",
+            &data,
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("server starts");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if ureq::get(&format!("{url}/healthz")).call().is_ok() {
+            return Server { child, url, dir };
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+    panic!("server did not come up");
+}
+
+/// (CPU seconds, peak resident MiB) of a process.
+fn usage(pid: u32) -> (f64, f64) {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks: f64 = fields
+        .get(11)
+        .and_then(|u| u.parse::<f64>().ok())
+        .unwrap_or(0.0)
+        + fields
+            .get(12)
+            .and_then(|s| s.parse::<f64>().ok())
+            .unwrap_or(0.0);
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let hwm_kb: f64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    (ticks / 100.0, hwm_kb / 1024.0)
+}
+
+fn db_sum(dir: &std::path::Path, sql: &'static str) -> i64 {
+    let url = format!("sqlite://{}?mode=ro", dir.join("closeloop.db").display());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("rt")
+        .block_on(async {
+            sqlx_any::any::install_default_drivers();
+            let pool = sqlx_any::AnyPool::connect(&url).await.expect("db");
+            sqlx_any::query_scalar::<_, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap_or(0)
+        })
+}
+
+fn day_of_work() {
+    let server = start_server();
+    let proxy = CuttingProxy::start(server.url.trim_start_matches("http://"));
+    let wang = Phone::login(&proxy.url, "wang");
+    wang.sync();
+    let sites: Vec<String> = wang
+        .ws
+        .sites()
+        .expect("sites")
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let (cpu0, _) = usage(server.child.id());
+    let (up0, down0, req0) = (
+        proxy.counters.up.load(Ordering::SeqCst),
+        proxy.counters.down.load(Ordering::SeqCst),
+        proxy.counters.requests.load(Ordering::SeqCst),
+    );
+    let started = Instant::now();
+    let (mut photos, mut hazards, mut answers) = (0, 0, 0);
+    for n in 0..40 {
+        let site = sites[n % sites.len()].clone();
+        let insp = wang
+            .run(
+                wang.ws
+                    .start_inspection(site, InspectionPurpose::FullInspection),
+            )
+            .expect("start");
+        let items = wang
+            .run(wang.ws.inspection(insp.clone()))
+            .expect("insp")
+            .items;
+        for (k, it) in items.iter().take(30).enumerate() {
+            let answer = match &it.item.answer {
+                AnswerKind::PassFail => {
+                    if k % 9 == 0 {
+                        Answer::Fail
+                    } else {
+                        Answer::Pass
+                    }
+                }
+                AnswerKind::Count { min } => Answer::Count { value: *min },
+                AnswerKind::Measurement { max, min, .. } => Answer::Measurement {
+                    value: max.or(*min).unwrap_or(1.0),
+                },
+                AnswerKind::Date { .. } => Answer::Date {
+                    value: "2026-06-01".into(),
+                },
+            };
+            let failed = matches!(answer, Answer::Fail);
+            wang.run(
+                wang.ws
+                    .answer_item(insp.clone(), it.item.id.clone(), answer, String::new()),
+            )
+            .expect("answer");
+            answers += 1;
+            let want_photo = photos < 150 && (failed || (n * 30 + k) % 11 == 0);
+            if want_photo {
+                wang.run(wang.ws.attach_photo(
+                    insp.clone(),
+                    Some(it.item.id.clone()),
+                    wang.take_photo(&format!("p{photos}"), photos as u8),
+                ))
+                .expect("photo");
+                photos += 1;
+            }
+            if failed
+                && hazards < 60
+                && wang
+                    .run(wang.ws.raise_hazard(
+                        insp.clone(),
+                        it.item.id.clone(),
+                        String::new(),
+                        vec![],
+                    ))
+                    .is_ok()
+            {
+                hazards += 1;
+            }
+        }
+        wang.run(wang.ws.sign_off(insp, String::new()))
+            .expect("sign");
+        let r = wang.sync();
+        assert!(
+            r.refused.is_empty() && r.upload_failures.is_empty(),
+            "{r:?}"
+        );
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let (cpu1, rss) = usage(server.child.id());
+    let up = proxy.counters.up.load(Ordering::SeqCst) - up0;
+    let down = proxy.counters.down.load(Ordering::SeqCst) - down0;
+    let requests = proxy.counters.requests.load(Ordering::SeqCst) - req0;
+    let changes = db_sum(
+        server.dir.path(),
+        "SELECT COALESCE(SUM(LENGTH(bytes)), 0) FROM doc_changes WHERE device_id NOT LIKE 'server%'",
+    );
+    let blobs = db_sum(
+        server.dir.path(),
+        "SELECT COALESCE(SUM(size), 0) FROM blobs",
+    );
+    println!("== a day's work for one inspector");
+    println!(
+        "   {answers} answers in 40 inspections, {hazards} hazards, {photos} photos ({} files with thumbnails), 40 syncs, {wall:.1} s on the phone side",
+        photos * 2
+    );
+    println!(
+        "   round trips: {requests} HTTP requests ({:.1} per sync)",
+        requests as f64 / 40.0
+    );
+    println!(
+        "   bytes up: {:.2} MiB = photos {:.2} MiB + automerge changes {:.1} KiB + protocol {:.1} KiB",
+        up as f64 / 1048576.0,
+        blobs as f64 / 1048576.0,
+        changes as f64 / 1024.0,
+        (up as f64 - blobs as f64 - changes as f64) / 1024.0
+    );
+    println!("   bytes down: {:.1} KiB", down as f64 / 1024.0);
+    println!(
+        "   server CPU: {:.2} s for the whole day; server peak RSS {rss:.0} MiB",
+        cpu1 - cpu0
+    );
+}
+
+fn post(url: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut req = agent.post(url).header("content-type", "application/json");
+    if let Some(t) = token {
+        req = req.header("authorization", &format!("Bearer {t}"));
+    }
+    let mut res = req.send(body.to_string()).expect("transport");
+    let status = res.status().as_u16();
+    let text = res.body_mut().read_to_string().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn many_devices(devices: usize, rounds: usize) {
+    let server = start_server();
+    let url = server.url.clone();
+    let (_, admin) = post(
+        &format!("{url}/v1/auth/login"),
+        None,
+        &json!({"username": "admin", "password": "admin-demo-pass", "device_id": "bench"}),
+    );
+    let admin = admin["access_token"]
+        .as_str()
+        .expect("admin token")
+        .to_owned();
+    for d in 0..devices {
+        let (s, b) = post(
+            &format!("{url}/v1/admin/users"),
+            Some(&admin),
+            &json!({"username": format!("dev{d}"), "password": "device-pass", "display_name": format!("dev{d}"), "role": "inspector", "grid_ids": ["grid-1"]}),
+        );
+        assert_eq!(s, 201, "{b}");
+    }
+    let (_, wang) = post(
+        &format!("{url}/v1/auth/login"),
+        None,
+        &json!({"username": "wang", "password": "wang-demo-pass", "device_id": "probe"}),
+    );
+    let site = {
+        let t = wang["access_token"].as_str().expect("token");
+        let (_, feed) = post(&format!("{url}/v1/sync"), Some(t), &json!({"cursor": null}));
+        feed["feed"]
+            .as_array()
+            .expect("feed")
+            .iter()
+            .find(|e| e["kind"] == "site")
+            .expect("a site")["site_id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let started = Instant::now();
+    let threads: Vec<_> = (0..devices)
+        .map(|d| {
+            let (url, site, latencies) = (url.clone(), site.clone(), latencies.clone());
+            std::thread::spawn(move || {
+                let (_, login) = post(&format!("{url}/v1/auth/login"), None, &json!({"username": format!("dev{d}"), "password": "device-pass", "device_id": format!("dev{d}-phone")}));
+                let token = login["access_token"].as_str().expect("token").to_owned();
+                let user = login["user"]["user_id"].as_str().expect("id").to_owned();
+                let actor = ActorId::random();
+                post(&format!("{url}/v1/devices/actors"), Some(&token), &json!({"actor_ids": [actor.to_hex_string()]}));
+                let mut doc = AutoCommit::new().with_actor(actor);
+                let header = Header { kind: DocKind::Hazard, id: format!("hzd-bench-{d}"), site: SiteRef { org_id: "demo-org".into(), grid_id: "grid-1".into(), site_id: site } };
+                let report = EventKind::Reported(Report { title: "bench".into(), severity: Severity::General, clauses: vec![], item_id: None, gb35181: None, measure: String::new(), deadline: None });
+                hazard::create(&mut doc, &header, None, &Event { id: "e0".into(), kind: report, by: user.clone(), role: Role::Inspector, at: 0, note: String::new(), photos: vec![] }).expect("create");
+                let mut synced = Vec::new();
+                let mut cursor = Value::Null;
+                let mut mine = Vec::new();
+                for r in 0..rounds {
+                    if r > 0 {
+                        hazard::append_event(&mut doc, &Event { id: format!("e{r}"), kind: EventKind::Commented, by: user.clone(), role: Role::Inspector, at: r as i64, note: "still there".into(), photos: vec![] }).expect("event");
+                    }
+                    let delta = doc.save_after(&synced);
+                    let t = Instant::now();
+                    let (status, body) = post(&format!("{url}/v1/sync"), Some(&token), &json!({"cursor": cursor, "push": [{"doc_id": header.id, "changes": B64.encode(delta)}], "feed_limit": 1000}));
+                    mine.push(t.elapsed().as_secs_f64() * 1000.0);
+                    assert_eq!(status, 200, "{body}");
+                    assert_eq!(body["results"][0]["status"], "accepted", "{body}");
+                    cursor = body["cursor"].clone();
+                    synced = doc.get_heads();
+                }
+                latencies.lock().expect("lock").extend(mine);
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("device thread");
+    }
+    let wall = started.elapsed().as_secs_f64();
+    let mut l = latencies.lock().expect("lock").clone();
+    l.sort_by(f64::total_cmp);
+    let pct = |p: f64| l[((l.len() as f64 - 1.0) * p).round() as usize];
+    let (cpu, rss) = usage(server.child.id());
+    println!(
+        "== {devices} devices syncing at once (push one change + pull the grid's feed, {rounds} rounds each)"
+    );
+    println!(
+        "   {} requests in {wall:.1} s = {:.0} requests/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        l.len(),
+        l.len() as f64 / wall,
+        pct(0.5),
+        pct(0.99),
+        l[l.len() - 1]
+    );
+    println!(
+        "   server CPU {cpu:.1} s in total (incl. start-up and {devices} argon2 logins), peak RSS {rss:.0} MiB"
+    );
+}
+
+fn main() {
+    if std::env::args().any(|a| a == "--test") {
+        return; // `cargo test --all-targets` compiles benches; figures come from scripts/bench-sync.
+    }
+    if !binary().exists() {
+        eprintln!(
+            "build the server first: cargo build --release -p closeloop-server (scripts/bench-sync does both)"
+        );
+        std::process::exit(2);
+    }
+    day_of_work();
+    many_devices(20, 50);
+    many_devices(50, 20);
+}
