@@ -67,9 +67,11 @@ fn start_server() -> Server {
         .spawn()
         .expect("server starts");
     let url = format!("http://127.0.0.1:{port}");
+    // From here on the child is owned by `Server`, whose drop kills and reaps it.
+    let server = Server { child, url, dir };
     for _ in 0..200 {
-        if ureq::get(&format!("{url}/healthz")).call().is_ok() {
-            return Server { child, url, dir };
+        if ureq::get(&format!("{}/healthz", server.url)).call().is_ok() {
+            return server;
         }
         std::thread::sleep(Duration::from_millis(25));
     }
