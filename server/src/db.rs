@@ -23,16 +23,30 @@ pub struct Db {
 
 fn migrations(engine: Engine) -> Vec<Migration> {
     let files: &[(i64, &str, &'static str)] = match engine {
-        Engine::Sqlite => &[(
-            1,
-            "initial",
-            include_str!("../../migrations/sqlite/0001_initial.sql"),
-        )],
-        Engine::Postgres => &[(
-            1,
-            "initial",
-            include_str!("../../migrations/postgres/0001_initial.sql"),
-        )],
+        Engine::Sqlite => &[
+            (
+                1,
+                "initial",
+                include_str!("../../migrations/sqlite/0001_initial.sql"),
+            ),
+            (
+                2,
+                "hazard details",
+                include_str!("../../migrations/sqlite/0002_hazard_details.sql"),
+            ),
+        ],
+        Engine::Postgres => &[
+            (
+                1,
+                "initial",
+                include_str!("../../migrations/postgres/0001_initial.sql"),
+            ),
+            (
+                2,
+                "hazard details",
+                include_str!("../../migrations/postgres/0002_hazard_details.sql"),
+            ),
+        ],
     };
     files
         .iter()

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod routes;
+pub mod scope;
 pub mod sync;
 
 use crate::auth::jwt::Keys;
@@ -32,6 +33,8 @@ pub struct AppState {
     pub keys: Keys,
     pub blobs: BlobStore,
     pub config: Arc<Config>,
+    /// Argon2 needs about 19 MiB per hash: a burst of logins must queue, not exhaust memory.
+    pub password_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// Loads the configured JWT keys, or the ones generated into the data folder on first start.
@@ -72,11 +75,13 @@ impl AppState {
         let blobs = BlobStore::folder(config.blob_dir()).map_err(|e| format!("blob_dir: {e}"))?;
         let keys = jwt_keys(&config).map_err(|e| format!("jwt keys: {e}"))?;
         let keys = Keys::new(&keys, &config.jwt_issuer).ok_or("no JWT key")?;
+        let slots = std::thread::available_parallelism().map_or(2, |n| n.get());
         Ok(AppState {
             db,
             keys,
             blobs,
             config: Arc::new(config),
+            password_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
         })
     }
 }

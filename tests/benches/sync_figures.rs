@@ -127,8 +127,7 @@ fn day_of_work() {
     let wang = Phone::login(&proxy.url, "wang");
     wang.sync();
     let sites: Vec<String> = wang
-        .ws
-        .sites()
+        .run(wang.ws.sites())
         .expect("sites")
         .into_iter()
         .map(|s| s.id)

@@ -6,7 +6,7 @@ use closeloop::api::*;
 use closeloop_e2e::{Cluster, Phone};
 
 fn hazard_ids(p: &Phone) -> Vec<String> {
-    p.ws.hazards(HazardQuery::default())
+    p.run(p.ws.hazards(HazardQuery::default()))
         .expect("list")
         .into_iter()
         .map(|h| h.id)
@@ -23,8 +23,7 @@ fn inspection_to_closure_across_three_phones() {
     let first = wang.sync();
     assert!(first.received > 0);
     let sites: Vec<String> = wang
-        .ws
-        .sites()
+        .run(wang.ws.sites())
         .expect("sites")
         .into_iter()
         .map(|s| s.id)
@@ -101,8 +100,7 @@ fn inspection_to_closure_across_three_phones() {
     // The owner receives only their own site's documents.
     zhang.sync();
     let own: Vec<String> = zhang
-        .ws
-        .sites()
+        .run(zhang.ws.sites())
         .expect("sites")
         .into_iter()
         .map(|s| s.id)

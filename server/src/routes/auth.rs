@@ -134,6 +134,11 @@ pub async fn login(State(state): State<AppState>, body: Body) -> ApiResult<Json<
     };
     // Verify even for unknown users, so timing does not tell which usernames exist.
     let password = req.password.clone();
+    let _slot = state
+        .password_slots
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
     let ok = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
         .await
         .map_err(ApiError::internal)?;

@@ -2,7 +2,6 @@
 
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
-use closeloop_model::roles::Role;
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
 /// One feed entry.
@@ -22,30 +21,19 @@ pub async fn page(
     cursor: i64,
     limit: i64,
 ) -> ApiResult<(Vec<Entry>, bool)> {
-    let scope = &user.actor.scope;
-    // Which column limits the scope, and its values; none means the whole organisation.
-    let (column, values): (&str, &[String]) = match user.actor.role {
-        Role::Owner => ("site_id", &scope.sites),
-        _ if !scope.grids.is_empty() => ("grid_id", &scope.grids),
-        Role::Inspector => ("grid_id", &scope.grids),
-        _ => ("", &[]),
-    };
-    let mut sql = String::from(
-        "SELECT seq, doc_id, kind, site_id, bytes FROM doc_changes WHERE org_id = $1 AND seq > $2 AND device_id <> $3",
-    );
-    if !column.is_empty() {
-        if values.is_empty() {
-            return Ok((Vec::new(), false));
-        }
-        let params: Vec<String> = (0..values.len()).map(|i| format!("${}", i + 4)).collect();
-        sql.push_str(&format!(" AND {column} IN ({})", params.join(", ")));
+    let scope = crate::scope::filter(user, 3, "");
+    if scope.nothing {
+        return Ok((Vec::new(), false));
     }
-    sql.push_str(&format!(" ORDER BY seq LIMIT {}", limit + 1));
+    let sql = format!(
+        "SELECT seq, doc_id, kind, site_id, bytes FROM doc_changes WHERE seq > $1 AND device_id <> $2 AND {} ORDER BY seq LIMIT {}",
+        scope.sql,
+        limit + 1
+    );
     let mut q = sqlx::query(AssertSqlSafe(sql))
-        .bind(&scope.org_id)
         .bind(cursor)
         .bind(&user.device_id);
-    for v in values {
+    for v in &scope.binds {
         q = q.bind(v);
     }
     let rows = q.fetch_all(pool).await?;

@@ -122,9 +122,11 @@ async fn project_hazard(
     let report = s.report.clone();
     sqlx::query(
         "INSERT INTO hazards (id, org_id, grid_id, site_id, inspection_id, item_id, title, status, severity, assignee, deadline,
-             reported_at, assigned_at, submitted_at, closed_at, evidence_complete, photo_count, event_count, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, $17, $18)
+             reported_at, assigned_at, submitted_at, closed_at, evidence_complete, photo_count, event_count, updated_at,
+             clauses, gb35181, measure)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 0, $16, $17, $18, $19, $20, $21)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity, assignee = excluded.assignee,
+             measure = excluded.measure,
              deadline = excluded.deadline, assigned_at = excluded.assigned_at, submitted_at = excluded.submitted_at,
              closed_at = excluded.closed_at, photo_count = excluded.photo_count, event_count = excluded.event_count,
              updated_at = excluded.updated_at",
@@ -150,6 +152,9 @@ async fn project_hazard(
     .bind(photos.len() as i64)
     .bind(s.timeline.len() as i64)
     .bind(now)
+    .bind(serde_json::to_string(&report.as_ref().map(|r| r.clauses.clone()).unwrap_or_default()).map_err(|e| e.to_string())?)
+    .bind(report.as_ref().and_then(|r| r.gb35181.clone()))
+    .bind(s.measure.clone())
     .execute(&mut **tx)
     .await
     .map_err(|e| e.to_string())?;
