@@ -175,9 +175,10 @@ async fn an_inspection_through_the_exported_api() {
             open_only: true,
             ..HazardQuery::default()
         })
+        .await
         .expect("list");
     assert_eq!(open.len(), 1);
-    assert!(ws.pending_uploads().expect("outbox") >= 2);
+    assert!(ws.pending_uploads().await.expect("outbox") >= 2);
 
     let err = open_workspace(folder, user("wang", UserRole::Inspector, vec![]), 480)
         .await

@@ -231,11 +231,11 @@ fn day_of_work() {
         requests as f64 / 40.0
     );
     println!(
-        "   bytes up: {:.2} MiB = photos {:.2} MiB + automerge changes {:.1} KiB + protocol {:.1} KiB",
+        "   bytes up: {:.2} MiB, of which photo bodies {:.2} MiB; the rest ({:.1} KiB: sync requests, headers) carried automerge changes of {:.1} KiB uncompressed",
         up as f64 / 1048576.0,
         blobs as f64 / 1048576.0,
-        changes as f64 / 1024.0,
-        (up as f64 - blobs as f64 - changes as f64) / 1024.0
+        (up as f64 - blobs as f64) / 1024.0,
+        changes as f64 / 1024.0
     );
     println!("   bytes down: {:.1} KiB", down as f64 / 1024.0);
     println!(

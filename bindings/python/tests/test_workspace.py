@@ -2,11 +2,15 @@
 
 Async API calls are coroutines, run here with asyncio.run. The rules are tested in Rust
 (mobile-core/tests/api.rs); these tests check that calls, records, enums and typed errors cross
-the Python binding intact.
+the Python binding intact. The sync test talks to a real closeloop-server that bindings/test
+starts (demo organisation, throwaway data folder) and names in CLOSELOOP_SERVER_URL.
 """
 
 import asyncio
+import os
+import threading
 import time
+import uuid
 
 import pytest
 from PIL import Image
@@ -26,6 +30,8 @@ from closeloop import (
     NewSite,
     PremisesType,
     SiteProfile,
+    SyncListener,
+    SyncStage,
     UserIdentity,
     UserRole,
     open_workspace,
@@ -98,7 +104,7 @@ def test_an_inspector_walks_a_restaurant_from_checklist_to_hazard(tmp_path):
         assert site.name == "川菜馆"
         assert site.latitude == 30.657
         assert site.profile == restaurant_profile()
-        assert [s.id for s in ws.sites()] == [site.id]
+        assert [s.id for s in await ws.sites()] == [site.id]
 
         checklist = await ws.checklist(site.id, InspectionPurpose.FULL_INSPECTION)
         assert checklist.purpose == InspectionPurpose.FULL_INSPECTION
@@ -149,9 +155,9 @@ def test_an_inspector_walks_a_restaurant_from_checklist_to_hazard(tmp_path):
         query = HazardQuery(
             site_id=site.id, statuses=[], open_only=True, overdue_only=False, assigned_to_me=False
         )
-        assert ws.hazards(query) == [hazard.summary]
+        assert await ws.hazards(query) == [hazard.summary]
         assert await ws.hazard(hazard.summary.id) == hazard
-        assert ws.pending_uploads() >= 2
+        assert await ws.pending_uploads() >= 2
 
     asyncio.run(visit())
 
@@ -210,9 +216,108 @@ def test_a_released_workspace_can_be_opened_again(tmp_path):
     asyncio.run(second())
 
 
-@pytest.mark.skip(
-    reason="comes with the sync issue: sync against a real server the harness starts, "
-    "with the progress listener called"
-)
-def test_sync_pushes_local_work_to_a_real_server():
-    pass
+class ProgressLog(SyncListener):
+    """What a sync screen keeps: every progress step. Called on a background thread."""
+
+    def __init__(self):
+        self.steps = []
+        self._lock = threading.Lock()
+
+    def on_progress(self, progress):
+        with self._lock:
+            self.steps.append(progress)
+
+    def stages(self):
+        with self._lock:
+            return [p.stage for p in self.steps]
+
+
+def signed_out(username):
+    """Who the app opens the workspace as before the first login; login fills in the rest."""
+    return UserIdentity(
+        user_id=username,
+        display_name=username,
+        role=UserRole.INSPECTOR,
+        org_id="",
+        grid_ids=[],
+        site_ids=[],
+        device_id=f"{username}-phone-{uuid.uuid4()}",
+    )
+
+
+@pytest.fixture
+def server_url():
+    url = os.environ.get("CLOSELOOP_SERVER_URL", "")
+    if not url:
+        pytest.skip("no server: run bindings/test, which starts one for the sync tests")
+    return url
+
+
+def test_an_inspectors_hazard_reaches_the_supervisor_through_the_server(tmp_path, server_url):
+    async def day():
+        wang = await open_workspace(str(tmp_path / "wang"), signed_out("wang"), UTC_PLUS_8)
+        me = await wang.login(server_url, "wang", "wang-demo-pass")
+        assert me.role == UserRole.INSPECTOR
+        assert me.grid_ids == ["grid-1"]
+
+        # The first sync brings the sites of the inspector's grid, and only those.
+        first_sync = ProgressLog()
+        first = await wang.sync(first_sync)
+        assert first_sync.steps, "the listener was called"
+        assert first_sync.stages()[-1] == SyncStage.DONE
+        assert first.received > 0
+        sites = await wang.sites()
+        assert {s.grid_id for s in sites} == {"grid-1"}
+        restaurant = next(s for s in sites if s.name.startswith("川菜馆"))
+
+        # Offline work: a failed item with a camera photo, and the hazard it raises.
+        inspection_id = await wang.start_inspection(restaurant.id, InspectionPurpose.PATROL)
+        await wang.answer_item(inspection_id, EXITS, Answer.FAIL(), "纸箱堵住后门")
+        photo = await wang.attach_photo(
+            inspection_id, EXITS, camera_jpeg(tmp_path / "exit.jpg", 1024, 768)
+        )
+        hazard = await wang.raise_hazard(inspection_id, EXITS, "", [])
+        assert await wang.pending_uploads() >= 2
+
+        second_sync = ProgressLog()
+        pushed = await wang.sync(second_sync)
+        assert pushed.uploaded >= 2, pushed
+        assert pushed.upload_failures == []
+        assert pushed.accepted >= 2 and pushed.accepted == pushed.pushed, pushed
+        assert pushed.refused == [] and pushed.push_failures == []
+        assert SyncStage.UPLOADING in second_sync.stages()
+        assert second_sync.stages()[-1] == SyncStage.DONE
+        assert await wang.pending_uploads() == 0
+        assert await wang.quarantined() == []
+
+        # The supervisor's phone receives the hazard with its photo.
+        li = await open_workspace(str(tmp_path / "li"), signed_out("li"), UTC_PLUS_8)
+        assert (await li.login(server_url, "li", "li-demo-pass")).role == UserRole.SUPERVISOR
+        progress = ProgressLog()
+        await li.sync(progress)
+        assert progress.stages()[-1] == SyncStage.DONE
+        query = HazardQuery(
+            site_id=restaurant.id,
+            statuses=[],
+            open_only=True,
+            overdue_only=False,
+            assigned_to_me=False,
+        )
+        assert hazard.summary.id in [h.id for h in await li.hazards(query)]
+        seen = await li.hazard(hazard.summary.id)
+        assert seen.summary.status == HazardStatus.REPORTED
+        assert seen.before_photos == [photo.sha256]
+
+    asyncio.run(day())
+
+
+def test_a_wrong_password_is_an_input_error(tmp_path, server_url):
+    async def login():
+        ws = await open_workspace(str(tmp_path / "ws"), signed_out("wang"), UTC_PLUS_8)
+        with pytest.raises(CoreError.InvalidInput) as wrong:
+            await ws.login(server_url, "wang", "not-the-password")
+        assert wrong.value.field == "password"
+        with pytest.raises(CoreError.LoginRequired):
+            await ws.sync(ProgressLog())
+
+    asyncio.run(login())

@@ -86,7 +86,7 @@ struct BindingTest {
             check("an inspector cannot accept", rule == "hazard.accept.supervisor_only")
         }
 
-        let open = try ws.hazards(query: HazardQuery(
+        let open = try await ws.hazards(query: HazardQuery(
             siteId: site.id, statuses: [], openOnly: true, overdueOnly: false, assignedToMe: false))
         check("the hazard lists as open", open == [hazard.summary])
     }

@@ -24,26 +24,28 @@ pub enum CoreError {
     /// Another process has this workspace open.
     #[error("the workspace is open elsewhere")]
     WorkspaceInUse,
-    /// The phone's storage failed (full, read-only or damaged). Nothing was written.
-    #[error("storage: {message}")]
-    Storage { message: String },
+    /// The phone's storage failed (full, read-only or damaged). Nothing was written. `detail` is
+    /// for logs and support. (Not called `message`: a Kotlin exception cannot have a field of that
+    /// name beside `Throwable.message`, and every language gets the same name.)
+    #[error("storage: {detail}")]
+    Storage { detail: String },
     /// There is no usable session: never logged in, or it expired or was closed on the server.
     /// Show the login screen with `reason`. Everything done offline is kept and is sent by the
     /// first sync after logging in.
     #[error("log in again: {reason}")]
     LoginRequired { reason: String },
     /// The server could not be reached or did not answer usably (offline, down, timed out).
-    /// Nothing was lost and what finished is not redone: try again later.
-    #[error("network: {message}")]
-    Network { message: String },
+    /// Nothing was lost and what finished is not redone: try again later. `detail` is for logs.
+    #[error("network: {detail}")]
+    Network { detail: String },
 }
 
 impl From<SyncError> for CoreError {
     fn from(e: SyncError) -> Self {
         match e {
-            SyncError::Network(message) => CoreError::Network { message },
+            SyncError::Network(detail) => CoreError::Network { detail },
             SyncError::Malformed(m) => CoreError::Network {
-                message: format!("the server's answer could not be read: {m}"),
+                detail: format!("the server's answer could not be read: {m}"),
             },
             SyncError::LoginRequired(reason) => CoreError::LoginRequired { reason },
             SyncError::Invalid { field, reason } => CoreError::InvalidInput { field, reason },
@@ -66,7 +68,7 @@ impl From<SyncError> for CoreError {
                     reason: message,
                 },
                 _ => CoreError::Network {
-                    message: format!("the server answered {status} {code}: {message}"),
+                    detail: format!("the server answered {status} {code}: {message}"),
                 },
             },
         }
@@ -105,16 +107,16 @@ impl From<Error> for CoreError {
                 field: "answer".into(),
                 reason: a.to_string(),
             },
-            Error::Photo(PhotoError::Io(m)) => CoreError::Storage { message: m },
+            Error::Photo(PhotoError::Io(m)) => CoreError::Storage { detail: m },
             Error::Photo(p) => CoreError::PhotoRejected {
                 reason: p.to_string(),
             },
             Error::Store(StoreError::Locked) => CoreError::WorkspaceInUse,
             Error::Store(s) => CoreError::Storage {
-                message: s.to_string(),
+                detail: s.to_string(),
             },
             Error::Doc(d) => CoreError::Storage {
-                message: d.to_string(),
+                detail: d.to_string(),
             },
         }
     }

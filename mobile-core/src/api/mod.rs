@@ -1,6 +1,8 @@
 //! The whole exported API of the phone core: [`open_workspace`] and the [`Workspace`] object.
-//! Calls that touch the disk or the network are `async` (Kotlin `suspend`, Swift `async`) and run
-//! off the caller's thread; every write is on disk when the call returns. Login, logout, sync and
+//! Calls that touch the disk or the network, or that may wait behind a long write (a photo being
+//! processed holds the workspace for a moment), are `async` (Kotlin `suspend`, Swift `async`) and
+//! run off the caller's thread; every write is on disk when the call returns. The only plain calls
+//! are [`Workspace::actor_id`] and [`Workspace::repairs`]; see their notes. Login, logout, sync and
 //! the refused-work list are in `remote`.
 
 mod convert;
@@ -47,7 +49,7 @@ pub async fn open_workspace(
     })
     .await
     .map_err(|e| CoreError::Storage {
-        message: e.to_string(),
+        detail: e.to_string(),
     })??;
     Ok(Arc::new(Workspace {
         inner: Arc::new(Mutex::new(inner)),
@@ -63,19 +65,19 @@ impl Workspace {
         let inner = self.inner.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = inner.lock().map_err(|_| CoreError::Storage {
-                message: "an earlier call failed inside the workspace; reopen it".into(),
+                detail: "an earlier call failed inside the workspace; reopen it".into(),
             })?;
             f(&mut guard).map_err(CoreError::from)
         })
         .await
         .map_err(|e| CoreError::Storage {
-            message: e.to_string(),
+            detail: e.to_string(),
         })?
     }
 
     fn with<T>(&self, f: impl FnOnce(&ws::Workspace) -> T) -> Result<T, CoreError> {
         let guard = self.inner.lock().map_err(|_| CoreError::Storage {
-            message: "an earlier call failed inside the workspace; reopen it".into(),
+            detail: "an earlier call failed inside the workspace; reopen it".into(),
         })?;
         Ok(f(&guard))
     }
@@ -88,11 +90,17 @@ fn now() -> i64 {
 #[uniffi::export(async_runtime = "tokio")]
 impl Workspace {
     /// What opening had to repair: torn writes cut off, damaged files set aside. Show them once.
+    ///
+    /// Not `async`: it copies a short list. It does wait for the workspace while another call holds
+    /// it (a photo being processed, for a moment), so call it off the UI thread.
     pub fn repairs(&self) -> Result<Vec<String>, CoreError> {
         self.with(|w| w.repairs().iter().map(|r| format!("{r:?}")).collect())
     }
 
     /// The automerge actor id this user writes with on this device (hex), for device registration.
+    ///
+    /// Not `async`: it copies a short string. It does wait for the workspace while another call
+    /// holds it (a photo being processed, for a moment), so call it off the UI thread.
     pub fn actor_id(&self) -> Result<String, CoreError> {
         self.with(|w| w.actor_hex().to_owned())
     }
@@ -124,17 +132,18 @@ impl Workspace {
     }
 
     /// Every site in this workspace.
-    pub fn sites(&self) -> Result<Vec<SiteSummary>, CoreError> {
-        self.with(|w| {
-            w.summaries()
+    pub async fn sites(&self) -> Result<Vec<SiteSummary>, CoreError> {
+        self.run(|w| {
+            Ok(w.summaries()
                 .filter(|s| s.kind == DocKind::Site)
                 .map(|s| SiteSummary {
                     id: s.id.clone(),
                     grid_id: s.site.grid_id.clone(),
                     name: s.title.clone(),
                 })
-                .collect()
+                .collect())
         })
+        .await
     }
 
     /// One site.
@@ -185,14 +194,15 @@ impl Workspace {
         .await
     }
 
-    /// Inspections of a site, newest first, as (id, purpose label, started at).
-    pub fn inspection_ids(&self, site_id: String) -> Result<Vec<String>, CoreError> {
-        self.with(|w| {
-            w.inspections(Some(&site_id))
+    /// The ids of a site's inspections, newest first (open one with [`Workspace::inspection`]).
+    pub async fn inspection_ids(&self, site_id: String) -> Result<Vec<String>, CoreError> {
+        self.run(move |w| {
+            Ok(w.inspections(Some(&site_id))
                 .into_iter()
                 .map(|s| s.id)
-                .collect()
+                .collect())
         })
+        .await
     }
 
     /// Answers an item. A count, measurement or date is judged against the item's requirement.
@@ -259,7 +269,7 @@ impl Workspace {
     }
 
     /// Hazards matching `query`, most urgent first.
-    pub fn hazards(&self, query: HazardQuery) -> Result<Vec<HazardSummary>, CoreError> {
+    pub async fn hazards(&self, query: HazardQuery) -> Result<Vec<HazardSummary>, CoreError> {
         let filter = HazardFilter {
             site_id: query.site_id,
             statuses: query
@@ -271,12 +281,13 @@ impl Workspace {
             overdue_only: query.overdue_only,
             assigned_to_me: query.assigned_to_me,
         };
-        self.with(|w| {
-            w.hazards(&filter)
+        self.run(move |w| {
+            Ok(w.hazards(&filter)
                 .iter()
                 .map(|s| convert::hazard_summary(s, now()))
-                .collect()
+                .collect())
         })
+        .await
     }
 
     /// A hazard with its full timeline.
@@ -327,11 +338,8 @@ impl Workspace {
     }
 
     /// Photos and thumbnails waiting to be uploaded.
-    pub fn pending_uploads(&self) -> Result<u32, CoreError> {
-        self.with(|w| w.blobs().pending().map(|p| p.len() as u32))?
-            .map_err(|e| CoreError::Storage {
-                message: e.to_string(),
-            })
+    pub async fn pending_uploads(&self) -> Result<u32, CoreError> {
+        self.run(|w| Ok(w.blobs().pending()?.len() as u32)).await
     }
 }
 

@@ -148,7 +148,7 @@ impl Workspace {
         })
         .await
         .map_err(|e| CoreError::Storage {
-            message: e.to_string(),
+            detail: e.to_string(),
         })?
     }
 }

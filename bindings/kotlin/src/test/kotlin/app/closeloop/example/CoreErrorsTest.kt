@@ -16,16 +16,16 @@ import kotlin.test.assertEquals
 import kotlin.test.assertFailsWith
 import kotlin.test.assertTrue
 
-/** What an app would show for the failures it handles itself. */
+/** What an app shows for each failure: `when` is exhaustive over the sealed CoreException. */
 fun userMessage(e: CoreException): String = when (e) {
     is CoreException.NotAllowed -> e.reason
     is CoreException.InvalidInput -> "${e.field}: ${e.reason}"
     is CoreException.NotFound -> "This ${e.what} no longer exists"
     is CoreException.PhotoRejected -> "Please take another photo: ${e.reason}"
     is CoreException.WorkspaceInUse -> "Closeloop is open in another window"
-    // `detail` is the Rust field `message`, renamed for Kotlin (see mobile-core/uniffi.toml).
     is CoreException.Storage -> "The phone's storage failed (${e.detail})"
-    else -> e.message ?: e.toString()
+    is CoreException.LoginRequired -> "Please log in again: ${e.reason}"
+    is CoreException.Network -> "No connection to the server, try again later"
 }
 
 class CoreErrorsTest {
