@@ -108,9 +108,45 @@ async fn trace(mut req: Request, next: Next) -> Response {
     res
 }
 
+/// The OpenAPI description of every route, served as is.
+pub const OPENAPI: &str = include_str!("../openapi.json");
+
+async fn openapi() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+}
+
+/// Every (method, path) the router serves; a test holds this, the router and `openapi.json` to
+/// each other.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/v1/auth/login"),
+    ("POST", "/v1/auth/refresh"),
+    ("POST", "/v1/auth/logout"),
+    ("GET", "/v1/me"),
+    ("POST", "/v1/devices/actors"),
+    ("POST", "/v1/sync"),
+    ("PUT", "/v1/blobs/{sha256}"),
+    ("GET", "/v1/blobs/{sha256}"),
+    ("HEAD", "/v1/blobs/{sha256}"),
+    ("GET", "/v1/hazards"),
+    ("GET", "/v1/hazards/{id}"),
+    ("GET", "/v1/hazards/{id}/timeline"),
+    ("GET", "/v1/review-queue"),
+    ("GET", "/v1/sites/nearby"),
+    ("GET", "/v1/sites/{id}"),
+    ("GET", "/v1/stats"),
+    ("POST", "/v1/admin/grids"),
+    ("POST", "/v1/admin/users"),
+    ("PUT", "/v1/admin/users/{user_id}/scope"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/healthz"),
+];
+
 /// The HTTP routes.
 pub fn app(state: AppState) -> Router {
-    use routes::{admin, auth, blobs, sync};
+    use routes::{admin, auth, blobs, hazards, sites, sync};
     Router::new()
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/refresh", post(auth::refresh))
@@ -122,10 +158,18 @@ pub fn app(state: AppState) -> Router {
             "/v1/blobs/{sha256}",
             put(blobs::put).get(blobs::get).head(blobs::head),
         )
+        .route("/v1/hazards", get(hazards::list))
+        .route("/v1/hazards/{id}", get(hazards::detail))
+        .route("/v1/hazards/{id}/timeline", get(hazards::timeline))
+        .route("/v1/review-queue", get(hazards::review_queue))
+        .route("/v1/sites/nearby", get(sites::nearby))
+        .route("/v1/sites/{id}", get(sites::detail))
+        .route("/v1/stats", get(sites::stats))
         .route("/v1/admin/grids", post(admin::create_grid))
         .route("/v1/admin/users", post(admin::create_user))
         .route("/v1/admin/users/{user_id}/scope", put(admin::set_scope))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/openapi.json", get(openapi))
         // Handlers read bodies themselves with their own limits and JSON errors.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn(trace))

@@ -18,9 +18,14 @@ pub struct ScopeFilter {
 /// The condition for `user`, numbering its parameters from `$first`; `prefix` qualifies the
 /// columns (e.g. `"h."`).
 pub fn filter(user: &AuthUser, first: usize, prefix: &str) -> ScopeFilter {
+    filter_on(user, first, prefix, "site_id")
+}
+
+/// As [`filter`], for a table whose site id column is named `site_column` (`id` in `sites`).
+pub fn filter_on(user: &AuthUser, first: usize, prefix: &str, site_column: &str) -> ScopeFilter {
     let scope = &user.actor.scope;
     let (column, values): (&str, &[String]) = match user.actor.role {
-        Role::Owner => ("site_id", &scope.sites),
+        Role::Owner => (site_column, &scope.sites),
         _ if !scope.grids.is_empty() => ("grid_id", &scope.grids),
         Role::Inspector => ("grid_id", &scope.grids),
         _ => ("", &[]),

@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod hazards;
+pub mod sites;
 pub mod sync;
 
 use crate::error::{ApiError, ApiResult};
