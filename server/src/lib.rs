@@ -134,6 +134,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/hazards/{id}"),
     ("GET", "/v1/hazards/{id}/timeline"),
     ("GET", "/v1/review-queue"),
+    ("GET", "/v1/inspections/{id}"),
     ("GET", "/v1/sites/nearby"),
     ("GET", "/v1/sites/{id}"),
     ("GET", "/v1/stats"),
@@ -146,7 +147,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// The HTTP routes.
 pub fn app(state: AppState) -> Router {
-    use routes::{admin, auth, blobs, hazards, sites, sync};
+    use routes::{admin, auth, blobs, hazards, inspections, sites, sync};
     Router::new()
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/refresh", post(auth::refresh))
@@ -162,6 +163,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/hazards/{id}", get(hazards::detail))
         .route("/v1/hazards/{id}/timeline", get(hazards::timeline))
         .route("/v1/review-queue", get(hazards::review_queue))
+        .route("/v1/inspections/{id}", get(inspections::detail))
         .route("/v1/sites/nearby", get(sites::nearby))
         .route("/v1/sites/{id}", get(sites::detail))
         .route("/v1/stats", get(sites::stats))

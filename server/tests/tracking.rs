@@ -74,12 +74,6 @@ fn push_hazard(
         measure: "clear it".into(),
         deadline,
     });
-    let role = if a.user_id.contains("zhang") {
-        Role::Owner
-    } else {
-        Role::Inspector
-    };
-    let _ = role;
     let me = |kind: EventKind, n: usize, r: Role| Event {
         id: format!("{id}-e{n}"),
         kind,
@@ -329,4 +323,87 @@ fn sites_grades_nearby_and_statistics() {
     assert_eq!(stats["sites_by_colour"]["red"], 1, "{stats}");
     let grid2 = get(&s, &li, "/v1/stats?from=0&grid_id=grid-2").body;
     assert_eq!(grid2["hazards_found"], 0);
+}
+
+#[test]
+fn the_matrix_of_roles_and_endpoints() {
+    let s = TestServer::start();
+    let (restaurant, warehouse) = (s.sites[0].clone(), s.sites[3].clone());
+    let wang = author(&s, "wang");
+    let zhao = author(&s, "zhao");
+    let h1 = push_hazard(
+        &s,
+        &wang,
+        &restaurant,
+        "hzd-r",
+        Severity::General,
+        None,
+        vec![EventKind::FixedOnSpot],
+    );
+    let h3 = push_hazard(
+        &s,
+        &zhao,
+        &warehouse,
+        "hzd-w",
+        Severity::General,
+        None,
+        vec![],
+    );
+    let users = ["admin", "li", "wang", "zhao", "zhang"];
+    let tokens: Vec<String> = users.iter().map(|u| token(&s, u, "matrix")).collect();
+    let count = |t: &str, path: &str| -> usize {
+        let r = get(&s, t, path);
+        assert_eq!(r.status, 200, "{path}: {}", r.body);
+        r.body
+            .get("items")
+            .unwrap_or(&r.body)
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    let status = |t: &str, path: &str| get(&s, t, path).status;
+    // (endpoint, expected for admin, li, wang, zhao, zhang)
+    let visible: [(&str, [usize; 5]); 3] = [
+        ("/v1/hazards", [2, 2, 1, 1, 1]),
+        ("/v1/review-queue", [1, 1, 1, 0, 1]),
+        (
+            "/v1/sites/nearby?lat=31.2304&lon=121.4737&radius_km=5",
+            [4, 4, 3, 1, 1],
+        ),
+    ];
+    for (path, expected) in visible {
+        let got: Vec<usize> = tokens.iter().map(|t| count(t, path)).collect();
+        assert_eq!(got, expected, "{path} for {users:?}");
+    }
+    let statuses: [(String, [u16; 5]); 6] = [
+        (format!("/v1/hazards/{h1}"), [200, 200, 200, 404, 200]),
+        (format!("/v1/hazards/{h3}"), [200, 200, 404, 200, 404]),
+        (
+            format!("/v1/hazards/{h1}/timeline"),
+            [200, 200, 200, 404, 200],
+        ),
+        (format!("/v1/sites/{restaurant}"), [200, 200, 200, 404, 200]),
+        (format!("/v1/sites/{warehouse}"), [200, 200, 404, 200, 404]),
+        ("/v1/stats".to_owned(), [200, 200, 200, 200, 200]),
+    ];
+    for (path, expected) in statuses {
+        let got: Vec<u16> = tokens.iter().map(|t| status(t, &path)).collect();
+        assert_eq!(got.as_slice(), expected.as_slice(), "{path} for {users:?}");
+    }
+    // Managing people is for administrators only.
+    let body = json!({"username": "new", "password": "long-enough-pass", "display_name": "n", "role": "owner"});
+    let got: Vec<u16> = tokens
+        .iter()
+        .map(|t| post(&format!("{}/v1/admin/users", s.url), Some(t), &body).status)
+        .collect();
+    assert_eq!(got, vec![201, 403, 403, 403, 403]);
+    // Statistics count only what the caller may see.
+    let found: Vec<i64> = tokens
+        .iter()
+        .map(|t| {
+            get(&s, t, "/v1/stats?from=0").body["hazards_found"]
+                .as_i64()
+                .unwrap_or(-1)
+        })
+        .collect();
+    assert_eq!(found, vec![2, 2, 1, 1, 1]);
 }

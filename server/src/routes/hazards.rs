@@ -122,6 +122,7 @@ async fn row(state: &AppState, r: &AnyRow, now: i64) -> ApiResult<HazardRow> {
         links: serde_json::json!({
             "self": format!("/v1/hazards/{id}"),
             "timeline": format!("/v1/hazards/{id}/timeline"),
+            "inspection": inspection_id.as_ref().map(|i| format!("/v1/inspections/{i}")),
             "site": format!("/v1/sites/{}", r.try_get::<String, _>("site_id")?),
             "photos": photos.iter().map(|p| format!("/v1/blobs/{p}")).collect::<Vec<_>>(),
         }),

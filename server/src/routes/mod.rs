@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod blobs;
 pub mod hazards;
+pub mod inspections;
 pub mod sites;
 pub mod sync;
 
