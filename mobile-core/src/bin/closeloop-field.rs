@@ -5,7 +5,8 @@
 //! closeloop-field --workspace DIR --user wang --role inspector --org org-1 --grid grid-1 [COMMAND...]
 //! ```
 //! With a command it runs that one command; without, it reads commands from standard input
-//! (type `help`). Everything is stored offline in DIR, exactly as the phone stores it.
+//! (type `help`). Everything is stored offline in DIR, exactly as the phone stores it. After
+//! `login URL USER PASSWORD`, `--user` can be left out: the signed-in user carries on.
 
 use closeloop::workspace::{HazardFilter, Identity, NewHazard, PhotoInput, Workspace};
 use closeloop_checklists::{Answer, Purpose, SiteProfile};
@@ -34,6 +35,9 @@ const HELP: &str = "commands:
   tasks [SITE]                           self-check tasks due now
   done SITE TASK                         record a task as done
   outbox                                 photos waiting for upload
+  login URL USER PASSWORD                sign in to a Closeloop server
+  sync                                   upload photos, push changes, pull others' changes
+  logout                                 sign out (offline work is kept)
   help | quit";
 
 struct Opts {
@@ -76,10 +80,21 @@ fn parse_opts() -> Result<Opts, String> {
             }
         }
     }
-    let user = user.ok_or("--user is required")?;
+    let dir = dir.ok_or("--workspace is required")?;
+    let Some(user) = user else {
+        // Signed in before (`login`): carry on as that user.
+        let identity = Workspace::stored_identity(std::path::Path::new(&dir))
+            .ok_or("--user is required until someone has signed in to this workspace")?;
+        return Ok(Opts {
+            dir,
+            identity,
+            offset,
+            command,
+        });
+    };
     let role = Role::parse(&role).ok_or(format!("unknown role {role}"))?;
     Ok(Opts {
-        dir: dir.ok_or("--workspace is required")?,
+        dir,
         identity: Identity {
             user_id: user.clone(),
             display_name: user.clone(),
@@ -139,7 +154,7 @@ fn show_outcome(o: &Outcome) -> String {
 }
 
 struct Shell<'a, R: BufRead, W: Write> {
-    ws: Workspace,
+    ws: std::sync::Mutex<Workspace>,
     input: &'a mut R,
     out: &'a mut W,
 }
@@ -151,6 +166,14 @@ fn e<E: std::fmt::Display>(err: E) -> String {
 }
 
 impl<R: BufRead, W: Write> Shell<'_, R, W> {
+    fn ws(&mut self) -> &mut Workspace {
+        // The shell owns the workspace; the mutex is only there for the sync client's signature.
+        match self.ws.get_mut() {
+            Ok(ws) => ws,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
     fn say(&mut self, s: impl AsRef<str>) {
         let _ = writeln!(self.out, "{}", s.as_ref());
     }
@@ -179,7 +202,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
             }
             Some("sites") => {
                 let lines: Vec<String> = self
-                    .ws
+                    .ws()
                     .summaries()
                     .filter(|s| s.kind == closeloop_model::doc::DocKind::Site)
                     .map(|s| format!("{}  {}  ({})", s.id, s.title, s.site.grid_id))
@@ -194,7 +217,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                 let text = std::fs::read_to_string(arg(2)?).map_err(e)?;
                 let profile = SiteProfile::from_toml(&text).map_err(e)?;
                 let grid = self
-                    .ws
+                    .ws()
                     .identity()
                     .scope
                     .grids
@@ -203,7 +226,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                     .unwrap_or_else(|| "grid-1".into());
                 let address = words.get(3).cloned().unwrap_or_default();
                 let id = self
-                    .ws
+                    .ws()
                     .create_site(&grid, &name, &address, None, profile)
                     .map_err(e)?;
                 self.say(format!("created site {id}"));
@@ -211,16 +234,16 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
             }
             Some("checklist") => {
                 let c = self
-                    .ws
+                    .ws()
                     .checklist(arg(1)?, purpose(words.get(2))?)
                     .map_err(e)?;
-                let site = self.ws.site(arg(1)?).map_err(e)?.name;
+                let site = self.ws().site(arg(1)?).map_err(e)?.name;
                 self.say(closeloop_checklists::render::checklist(&c, &site));
                 Ok(())
             }
             Some("inspect") => {
                 let id = self
-                    .ws
+                    .ws()
                     .start_inspection(arg(1)?, purpose(words.get(2))?)
                     .map_err(e)?;
                 self.say(format!("started inspection {id}"));
@@ -228,18 +251,21 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
             }
             Some("resume") => self.walk(arg(1)?),
             Some("answer") => {
-                let i = self.ws.inspection(arg(1)?).map_err(e)?;
+                let i = self.ws().inspection(arg(1)?).map_err(e)?;
                 let item = i.item(arg(2)?).ok_or("no such item")?.answer.clone();
                 let value = fit(parse_answer(arg(3)?)?, &item);
                 let note = words.get(4..).map(|w| w.join(" ")).unwrap_or_default();
-                let o = self.ws.answer(arg(1)?, arg(2)?, value, &note).map_err(e)?;
+                let o = self
+                    .ws()
+                    .answer(arg(1)?, arg(2)?, value, &note)
+                    .map_err(e)?;
                 self.say(show_outcome(&o));
                 Ok(())
             }
             Some("photo") => {
                 let item = Some(arg(2)?.as_str()).filter(|i| *i != "-");
                 let p = self
-                    .ws
+                    .ws()
                     .attach_photo(arg(1)?, item, &PhotoInput::File(arg(3)?.into()))
                     .map_err(e)?;
                 self.say(format!(
@@ -253,7 +279,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
             Some("hazard") => {
                 let note = words.get(3..).map(|w| w.join(" ")).unwrap_or_default();
                 let id = self
-                    .ws
+                    .ws()
                     .raise_hazard_from_item(arg(1)?, arg(2)?, &note, &[])
                     .map_err(e)?;
                 self.say(format!("raised hazard {id}"));
@@ -268,7 +294,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                     measure: String::new(),
                     deadline: None,
                 };
-                let id = self.ws.raise_hazard(&h, "", &[]).map_err(e)?;
+                let id = self.ws().raise_hazard(&h, "", &[]).map_err(e)?;
                 self.say(format!("raised hazard {id}"));
                 Ok(())
             }
@@ -282,7 +308,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                 }
                 let now = closeloop::workspace::system_now();
                 let lines: Vec<String> = self
-                    .ws
+                    .ws()
                     .hazards(&f)
                     .iter()
                     .map(|s| {
@@ -310,7 +336,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                 Ok(())
             }
             Some("show") => {
-                let h = self.ws.hazard(arg(1)?).map_err(e)?;
+                let h = self.ws().hazard(arg(1)?).map_err(e)?;
                 let s = h.state();
                 let r = s
                     .report
@@ -356,13 +382,13 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
             }
             Some("act") => self.act(words),
             Some("sign") => {
-                self.ws.sign_off(arg(1)?, "").map_err(e)?;
+                self.ws().sign_off(arg(1)?, "").map_err(e)?;
                 self.say("signed off");
                 Ok(())
             }
             Some("tasks") => {
                 let due = self
-                    .ws
+                    .ws()
                     .due_tasks(words.get(1).map(String::as_str))
                     .map_err(e)?;
                 for t in due {
@@ -377,14 +403,48 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                 Ok(())
             }
             Some("done") => {
-                self.ws
+                self.ws()
                     .complete_task(arg(1)?, arg(2)?, None, "")
                     .map_err(e)?;
                 self.say("done");
                 Ok(())
             }
+            Some("login") => {
+                let id = closeloop::sync::login(&self.ws, arg(1)?, arg(2)?, arg(3)?).map_err(e)?;
+                self.say(format!(
+                    "signed in as {} ({}), organisation {}",
+                    id.user_id, id.role, id.scope.org_id
+                ));
+                Ok(())
+            }
+            Some("logout") => {
+                let root = self.ws().root().to_owned();
+                closeloop::sync::logout(&root).map_err(e)?;
+                self.say("signed out; offline work is kept");
+                Ok(())
+            }
+            Some("sync") => {
+                let out = &mut *self.out;
+                let r = closeloop::sync::sync(&self.ws, &|_| {}).map_err(e)?;
+                let _ = writeln!(
+                    out,
+                    "uploaded {} file(s), pushed {} document(s) ({} accepted), received {} change batch(es)",
+                    r.uploaded, r.pushed, r.accepted, r.received
+                );
+                for (sha, why) in &r.upload_failures {
+                    let _ = writeln!(
+                        out,
+                        "  photo {} not uploaded: {why}",
+                        &sha[..12.min(sha.len())]
+                    );
+                }
+                for w in &r.refused {
+                    let _ = writeln!(out, "  refused {:?}", w);
+                }
+                Ok(())
+            }
             Some("outbox") => {
-                let n = self.ws.blobs().pending().map_err(e)?.len();
+                let n = self.ws().blobs().pending().map_err(e)?.len();
                 self.say(format!("{n} file(s) waiting for upload"));
                 Ok(())
             }
@@ -453,14 +513,17 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
         } else {
             String::new()
         };
-        let status = self.ws.hazard_event(id, kind, &note, &photos).map_err(e)?;
+        let status = self
+            .ws()
+            .hazard_event(id, kind, &note, &photos)
+            .map_err(e)?;
         self.say(format!("hazard is now {status}"));
         Ok(())
     }
 
     /// Walks the unanswered items one by one.
     fn walk(&mut self, inspection_id: &str) -> Res {
-        let i = self.ws.inspection(inspection_id).map_err(e)?;
+        let i = self.ws().inspection(inspection_id).map_err(e)?;
         let total = i.checklist.items.len();
         let todo: Vec<_> = i.unanswered().into_iter().cloned().collect();
         self.say(format!("{} of {total} items to answer; answer pass/fail/na, a number or a date; `skip`, `stop`", todo.len()));
@@ -497,7 +560,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                         continue;
                     }
                 };
-                match self.ws.answer(inspection_id, &item.id, value, "") {
+                match self.ws().answer(inspection_id, &item.id, value, "") {
                     Ok(o) => {
                         self.say(show_outcome(&o));
                         if matches!(o, Outcome::Fail { .. }) {
@@ -518,10 +581,11 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
             .prompt("photo path (enter to skip): ")
             .filter(|p| !p.is_empty())
         {
-            match self
-                .ws
-                .attach_photo(inspection_id, Some(item_id), &PhotoInput::File(path.into()))
-            {
+            match self.ws().attach_photo(
+                inspection_id,
+                Some(item_id),
+                &PhotoInput::File(path.into()),
+            ) {
                 Ok(p) => self.say(format!("photo {} attached", &p.sha256[..12])),
                 Err(err) => self.say(format!("photo refused: {err}")),
             }
@@ -531,7 +595,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
             .is_some_and(|a| a == "y")
         {
             let id = self
-                .ws
+                .ws()
                 .raise_hazard_from_item(inspection_id, item_id, "", &[])
                 .map_err(e)?;
             self.say(format!("raised hazard {id}"));
@@ -568,7 +632,7 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let mut shell = Shell {
-        ws,
+        ws: std::sync::Mutex::new(ws),
         input: &mut input,
         out: &mut out,
     };

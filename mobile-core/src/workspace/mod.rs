@@ -164,6 +164,14 @@ impl Workspace {
         })
     }
 
+    /// The identity stored in a workspace folder (the last user who signed in there), if any.
+    pub fn stored_identity(root: &Path) -> Option<Identity> {
+        let bytes = std::fs::read(root.join("workspace.json")).ok()?;
+        serde_json::from_slice::<Meta>(&bytes)
+            .ok()
+            .map(|m| m.identity)
+    }
+
     /// The folder the workspace lives in.
     pub fn root(&self) -> &Path {
         &self.root
