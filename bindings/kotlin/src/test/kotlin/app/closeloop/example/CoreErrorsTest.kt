@@ -40,7 +40,7 @@ class CoreErrorsTest {
     }
 
     @Test
-    fun `a corrupt photo is rejected`() = runBlocking {
+    fun `a corrupt photo is rejected`() = runBlocking<Unit> {
         openWorkspace(dir.path, inspector(), UTC_PLUS_8).use { ws ->
             val inspectionId = inspectionWithFailedExit(ws)
             // A JPEG header and nothing after it, as a camera app killed mid-write leaves it.
@@ -55,7 +55,7 @@ class CoreErrorsTest {
     }
 
     @Test
-    fun `an inspector cannot accept a rectification`() = runBlocking {
+    fun `an inspector cannot accept a rectification`() = runBlocking<Unit> {
         openWorkspace(dir.path, inspector(), UTC_PLUS_8).use { ws ->
             val hazard = ws.raiseHazard(inspectionWithFailedExit(ws), "fire-law.exits-clear", "", emptyList())
             val e = assertFailsWith<CoreException.NotAllowed> {
@@ -70,7 +70,7 @@ class CoreErrorsTest {
     }
 
     @Test
-    fun `wrong input, missing records and a second open are told apart`() = runBlocking {
+    fun `wrong input, missing records and a second open are told apart`() = runBlocking<Unit> {
         val folder = File(dir, "ws").path
         openWorkspace(folder, inspector(), UTC_PLUS_8).use { ws ->
             val half = assertFailsWith<CoreException.InvalidInput> {

@@ -29,7 +29,7 @@ class InspectionFlowTest {
     lateinit var dir: File
 
     @Test
-    fun `an inspector walks a restaurant from checklist to hazard`() = runBlocking {
+    fun `an inspector walks a restaurant from checklist to hazard`() = runBlocking<Unit> {
         openWorkspace(File(dir, "ws").path, inspector(), UTC_PLUS_8).use { ws ->
             assertEquals(32, ws.actorId().length)
 
@@ -104,7 +104,7 @@ class InspectionFlowTest {
     }
 
     @Test
-    fun `answers from many coroutines at once all land`() = runBlocking {
+    fun `answers from many coroutines at once all land`() = runBlocking<Unit> {
         openWorkspace(dir.path, inspector(), UTC_PLUS_8).use { ws ->
             val site = ws.createSite(restaurant())
             val inspectionId = ws.startInspection(site.id, InspectionPurpose.FULL_INSPECTION)
@@ -120,7 +120,7 @@ class InspectionFlowTest {
     }
 
     @Test
-    fun `closing a workspace releases it for the next open`() = runBlocking {
+    fun `closing a workspace releases it for the next open`() = runBlocking<Unit> {
         val folder = File(dir, "ws").path
         val siteId = openWorkspace(folder, inspector(), UTC_PLUS_8).use { ws ->
             ws.createSite(restaurant(latitude = null, longitude = null)).id
