@@ -50,6 +50,45 @@ impl Cluster {
     }
 }
 
+/// The common start of a story: the grid worker `wang` fails the exits item at the demo
+/// restaurant, raises a hazard and assigns it to its owner `zhang`; both phones have synced.
+pub fn assigned_hazard(cluster: &Cluster) -> (Phone, Phone, String) {
+    use api::{Answer, HazardAction, InspectionPurpose};
+    let wang = Phone::login(cluster.url(), "wang");
+    let zhang = Phone::login(cluster.url(), "zhang");
+    wang.sync();
+    let insp = wang
+        .run(
+            wang.ws
+                .start_inspection(cluster.restaurant().to_owned(), InspectionPurpose::Patrol),
+        )
+        .expect("start");
+    let exits = "fire-law.exits-clear".to_owned();
+    wang.run(
+        wang.ws
+            .answer_item(insp.clone(), exits.clone(), Answer::Fail, String::new()),
+    )
+    .expect("answer");
+    let hz = wang
+        .run(wang.ws.raise_hazard(insp, exits, String::new(), vec![]))
+        .expect("hazard")
+        .summary
+        .id;
+    let assign = HazardAction::Assign {
+        assignee: zhang.user.user_id.clone(),
+        deadline: 1_900_000_000_000,
+        measure: String::new(),
+    };
+    wang.run(
+        wang.ws
+            .act_on_hazard(hz.clone(), assign, String::new(), vec![]),
+    )
+    .expect("assign");
+    wang.sync();
+    zhang.sync();
+    (wang, zhang, hz)
+}
+
 /// Adds changes to a document as if the device had written them with `actor`, bypassing the
 /// app's own checks (what a modified client could send).
 pub fn forge(

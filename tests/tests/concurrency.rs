@@ -3,45 +3,11 @@
 
 use closeloop::api::*;
 use closeloop_e2e::proxy::CuttingProxy;
-use closeloop_e2e::{Cluster, Phone};
+use closeloop_e2e::{Cluster, Phone, assigned_hazard};
 use closeloop_server::routes::admin::{NewUser, insert_user};
 
 fn submitted_hazard(cluster: &Cluster) -> (Phone, Phone, String) {
-    let site = cluster.restaurant().to_owned();
-    let wang = Phone::login(cluster.url(), "wang");
-    let zhang = Phone::login(cluster.url(), "zhang");
-    wang.sync();
-    let insp = wang
-        .run(wang.ws.start_inspection(site, InspectionPurpose::Patrol))
-        .expect("start");
-    wang.run(wang.ws.answer_item(
-        insp.clone(),
-        "fire-law.exits-clear".into(),
-        Answer::Fail,
-        "".into(),
-    ))
-    .expect("answer");
-    let hz = wang
-        .run(
-            wang.ws
-                .raise_hazard(insp, "fire-law.exits-clear".into(), "".into(), vec![]),
-        )
-        .expect("hz")
-        .summary
-        .id;
-    wang.run(wang.ws.act_on_hazard(
-        hz.clone(),
-        HazardAction::Assign {
-            assignee: zhang.user.user_id.clone(),
-            deadline: 1_900_000_000_000,
-            measure: String::new(),
-        },
-        "".into(),
-        vec![],
-    ))
-    .expect("assign");
-    wang.sync();
-    zhang.sync();
+    let (wang, zhang, hz) = assigned_hazard(cluster);
     zhang
         .run(zhang.ws.act_on_hazard(
             hz.clone(),

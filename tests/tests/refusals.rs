@@ -3,7 +3,7 @@
 
 use automerge::ActorId;
 use closeloop::api::*;
-use closeloop_e2e::{Cluster, Phone, forge, own_actor};
+use closeloop_e2e::{Cluster, Phone, assigned_hazard, forge, own_actor};
 use closeloop_model::doc::{hazard, inspection};
 use closeloop_model::lifecycle::{Event, EventKind};
 use closeloop_model::roles::Role;
@@ -160,41 +160,7 @@ fn forged_actor_and_edited_sign_off_are_refused_alone() {
 #[test]
 fn an_owner_accepting_their_own_rectification_is_refused() {
     let cluster = Cluster::start();
-    let site = cluster.restaurant().to_owned();
-    let wang = Phone::login(cluster.url(), "wang");
-    let zhang = Phone::login(cluster.url(), "zhang");
-    wang.sync();
-    let insp = wang
-        .run(wang.ws.start_inspection(site, InspectionPurpose::Patrol))
-        .expect("start");
-    wang.run(wang.ws.answer_item(
-        insp.clone(),
-        "fire-law.exits-clear".into(),
-        Answer::Fail,
-        "".into(),
-    ))
-    .expect("answer");
-    let hz = wang
-        .run(
-            wang.ws
-                .raise_hazard(insp, "fire-law.exits-clear".into(), "".into(), vec![]),
-        )
-        .expect("hz")
-        .summary
-        .id;
-    wang.run(wang.ws.act_on_hazard(
-        hz.clone(),
-        HazardAction::Assign {
-            assignee: zhang.user.user_id.clone(),
-            deadline: 1_900_000_000_000,
-            measure: String::new(),
-        },
-        "".into(),
-        vec![],
-    ))
-    .expect("assign");
-    wang.sync();
-    zhang.sync();
+    let (_wang, zhang, hz) = assigned_hazard(&cluster);
     zhang
         .run(zhang.ws.act_on_hazard(
             hz.clone(),
@@ -261,41 +227,7 @@ fn an_owner_accepting_their_own_rectification_is_refused() {
 #[test]
 fn acceptance_waits_until_the_evidence_is_on_the_server() {
     let cluster = Cluster::start();
-    let site = cluster.restaurant().to_owned();
-    let wang = Phone::login(cluster.url(), "wang");
-    let zhang = Phone::login(cluster.url(), "zhang");
-    wang.sync();
-    let insp = wang
-        .run(wang.ws.start_inspection(site, InspectionPurpose::Patrol))
-        .expect("start");
-    wang.run(wang.ws.answer_item(
-        insp.clone(),
-        "fire-law.exits-clear".into(),
-        Answer::Fail,
-        "".into(),
-    ))
-    .expect("answer");
-    let hz = wang
-        .run(
-            wang.ws
-                .raise_hazard(insp, "fire-law.exits-clear".into(), "".into(), vec![]),
-        )
-        .expect("hz")
-        .summary
-        .id;
-    wang.run(wang.ws.act_on_hazard(
-        hz.clone(),
-        HazardAction::Assign {
-            assignee: zhang.user.user_id.clone(),
-            deadline: 1_900_000_000_000,
-            measure: String::new(),
-        },
-        "".into(),
-        vec![],
-    ))
-    .expect("assign");
-    wang.sync();
-    zhang.sync();
+    let (_wang, zhang, hz) = assigned_hazard(&cluster);
     let after = zhang
         .run(zhang.ws.act_on_hazard(
             hz.clone(),
