@@ -33,8 +33,8 @@ pub struct AppState {
     pub keys: Keys,
     pub blobs: BlobStore,
     pub config: Arc<Config>,
-    /// Argon2 needs about 19 MiB per hash: a burst of logins must queue, not exhaust memory.
-    pub password_slots: Arc<tokio::sync::Semaphore>,
+    /// Password checks, on a few dedicated threads (argon2 needs ~19 MiB per hash).
+    pub passwords: Arc<auth::verifier::Verifier>,
 }
 
 /// Loads the configured JWT keys, or the ones generated into the data folder on first start.
@@ -81,7 +81,7 @@ impl AppState {
             keys,
             blobs,
             config: Arc::new(config),
-            password_slots: Arc::new(tokio::sync::Semaphore::new(slots)),
+            passwords: Arc::new(auth::verifier::Verifier::new(slots)),
         })
     }
 }

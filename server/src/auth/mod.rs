@@ -4,6 +4,7 @@
 pub mod jwt;
 pub mod password;
 pub mod refresh;
+pub mod verifier;
 
 use crate::AppState;
 use crate::error::ApiError;

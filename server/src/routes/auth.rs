@@ -133,15 +133,7 @@ pub async fn login(State(state): State<AppState>, body: Body) -> ApiResult<Json<
         None => (None, password::dummy_hash().to_owned()),
     };
     // Verify even for unknown users, so timing does not tell which usernames exist.
-    let password = req.password.clone();
-    let _slot = state
-        .password_slots
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    let ok = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
-        .await
-        .map_err(ApiError::internal)?;
+    let ok = state.passwords.verify(req.password.clone(), stored).await;
     let Some(user_id) = user_id.filter(|_| ok) else {
         return Err(ApiError::Unauthorized {
             code: "invalid_credentials",
