@@ -487,3 +487,11 @@ pub fn task(st: &crate::workspace::SiteTask) -> t::Task {
         citations: citations(&s.task.citations, zh),
     }
 }
+
+/// Photo files the app passes by path.
+pub fn photo_files(paths: Vec<String>) -> Vec<crate::workspace::PhotoInput> {
+    paths
+        .into_iter()
+        .map(|p| crate::workspace::PhotoInput::File(p.into()))
+        .collect()
+}

@@ -258,10 +258,7 @@ impl Workspace {
         photo_paths: Vec<String>,
     ) -> Result<HazardDetail, CoreError> {
         self.run(move |w| {
-            let photos: Vec<PhotoInput> = photo_paths
-                .into_iter()
-                .map(|p| PhotoInput::File(p.into()))
-                .collect();
+            let photos = convert::photo_files(photo_paths);
             let id = w.raise_hazard_from_item(&inspection_id, &item_id, &note, &photos)?;
             Ok(convert::hazard_detail(&w.hazard(&id)?, now()))
         })
@@ -306,10 +303,7 @@ impl Workspace {
         photo_paths: Vec<String>,
     ) -> Result<HazardDetail, CoreError> {
         self.run(move |w| {
-            let photos: Vec<PhotoInput> = photo_paths
-                .into_iter()
-                .map(|p| PhotoInput::File(p.into()))
-                .collect();
+            let photos = convert::photo_files(photo_paths);
             w.hazard_event(&hazard_id, convert::action(action), &note, &photos)?;
             Ok(convert::hazard_detail(&w.hazard(&hazard_id)?, now()))
         })
