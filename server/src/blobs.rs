@@ -1,12 +1,27 @@
-//! Where evidence photos are kept: a local folder by default (S3 comes with the production issue).
-//! Content-addressed by SHA-256, written atomically, never overwritten.
+//! Where evidence photos are kept: a local folder (the embedded default) or an S3 bucket (production,
+//! shared by every replica). Content-addressed by SHA-256, never overwritten. From S3, clients
+//! download through short-lived presigned URLs, so photo bytes do not pass through the server.
+
+mod s3;
 
 use std::path::PathBuf;
+
+pub use s3::{S3Settings, S3Store};
 
 /// The blob store.
 #[derive(Debug, Clone)]
 pub enum BlobStore {
     Folder(PathBuf),
+    S3(S3Store),
+}
+
+/// How a client gets a stored blob.
+#[derive(Debug)]
+pub enum Fetch {
+    Bytes(Vec<u8>),
+    /// A presigned URL that serves the blob without further credentials.
+    Redirect(String),
+    Missing,
 }
 
 fn valid(sha256: &str) -> bool {
@@ -37,20 +52,41 @@ impl BlobStore {
                 f.sync_all().await?;
                 tokio::fs::rename(&tmp, &path).await
             }
+            BlobStore::S3(s3) => s3.put(sha256, bytes).await,
         }
     }
 
-    /// Reads a blob, if stored.
-    pub async fn get(&self, sha256: &str) -> std::io::Result<Option<Vec<u8>>> {
+    /// Whether the store holds the blob.
+    pub async fn exists(&self, sha256: &str) -> std::io::Result<bool> {
         if !valid(sha256) {
-            return Ok(None);
+            return Ok(false);
+        }
+        match self {
+            BlobStore::Folder(dir) => tokio::fs::try_exists(dir.join(sha256)).await,
+            BlobStore::S3(s3) => s3.exists(sha256).await,
+        }
+    }
+
+    /// The blob's bytes (folder) or a presigned URL for it (S3).
+    pub async fn fetch(&self, sha256: &str) -> std::io::Result<Fetch> {
+        if !valid(sha256) {
+            return Ok(Fetch::Missing);
         }
         match self {
             BlobStore::Folder(dir) => match tokio::fs::read(dir.join(sha256)).await {
-                Ok(b) => Ok(Some(b)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Ok(b) => Ok(Fetch::Bytes(b)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Fetch::Missing),
                 Err(e) => Err(e),
             },
+            BlobStore::S3(s3) => s3.presigned_get(sha256).await.map(Fetch::Redirect),
+        }
+    }
+
+    /// Whether the store can be used right now (readiness).
+    pub async fn check(&self) -> std::io::Result<()> {
+        match self {
+            BlobStore::Folder(dir) => tokio::fs::metadata(dir).await.map(|_| ()),
+            BlobStore::S3(s3) => s3.check().await,
         }
     }
 }

@@ -27,6 +27,28 @@ pub struct Config {
     pub max_sync_bytes: usize,
     /// Largest blob.
     pub max_blob_bytes: usize,
+    /// Most database connections this process holds (default: 4 on SQLite, 16 on PostgreSQL).
+    pub db_max_connections: Option<u32>,
+    /// Keep photos in this S3 bucket instead of `blob_dir` (needed for several replicas).
+    pub s3_bucket: Option<String>,
+    /// S3 endpoint, e.g. `http://minio:9000`; unset means AWS's endpoint for `s3_region`.
+    pub s3_endpoint: Option<String>,
+    pub s3_region: String,
+    /// Path-style addressing (`endpoint/bucket/key`), as MinIO and most self-hosted S3 want.
+    pub s3_path_style: bool,
+    /// Credentials; unset means `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY`.
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<String>,
+    /// Prepended to each object key.
+    pub s3_prefix: String,
+    /// Lifetime of presigned download URLs.
+    pub s3_presign_seconds: u64,
+    /// `text` (default, for people) or `json` (one object per line, for log collectors).
+    pub log_format: String,
+    /// Longest a shutdown waits for requests in flight before giving up on them.
+    pub shutdown_grace_seconds: u64,
+    /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>`.
+    pub metrics_token: Option<String>,
 }
 
 /// One HMAC key with its id.
@@ -50,6 +72,18 @@ impl Default for Config {
             refresh_token_days: 30,
             max_sync_bytes: 8 << 20,
             max_blob_bytes: 10 << 20,
+            db_max_connections: None,
+            s3_bucket: None,
+            s3_endpoint: None,
+            s3_region: "us-east-1".into(),
+            s3_path_style: false,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_prefix: "blobs/".into(),
+            s3_presign_seconds: 300,
+            log_format: "text".into(),
+            shutdown_grace_seconds: 30,
+            metrics_token: None,
         }
     }
 }
@@ -108,6 +142,24 @@ impl Config {
             "refresh_token_days" => self.refresh_token_days = num(value)?,
             "max_sync_bytes" => self.max_sync_bytes = num(value)? as usize,
             "max_blob_bytes" => self.max_blob_bytes = num(value)? as usize,
+            "db_max_connections" => self.db_max_connections = Some(num(value)? as u32),
+            "s3_bucket" => self.s3_bucket = Some(value.into()),
+            "s3_endpoint" => self.s3_endpoint = Some(value.into()),
+            "s3_region" => self.s3_region = value.into(),
+            "s3_path_style" => {
+                self.s3_path_style = match value {
+                    "true" | "1" => true,
+                    "false" | "0" => false,
+                    _ => return Err(err(key, format!("`{value}` is not true or false"))),
+                }
+            }
+            "s3_access_key_id" => self.s3_access_key_id = Some(value.into()),
+            "s3_secret_access_key" => self.s3_secret_access_key = Some(value.into()),
+            "s3_prefix" => self.s3_prefix = value.into(),
+            "s3_presign_seconds" => self.s3_presign_seconds = num(value)? as u64,
+            "log_format" => self.log_format = value.into(),
+            "shutdown_grace_seconds" => self.shutdown_grace_seconds = num(value)? as u64,
+            "metrics_token" => self.metrics_token = Some(value.into()),
             "jwt_keys" => {
                 // kid=secret,kid=secret
                 self.jwt_keys = value
@@ -145,8 +197,57 @@ impl Config {
             .unwrap_or_else(|| self.data_dir.join("blobs"))
     }
 
+    /// The S3 settings when photos go to a bucket; credentials fall back to the `AWS_*` variables.
+    pub fn s3(&self) -> Result<Option<crate::blobs::S3Settings>, ConfigError> {
+        let Some(bucket) = self.s3_bucket.clone() else {
+            return Ok(None);
+        };
+        let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let access_key_id = self
+            .s3_access_key_id
+            .clone()
+            .or_else(|| from_env("AWS_ACCESS_KEY_ID"))
+            .ok_or_else(|| err("s3_access_key_id", "set it or AWS_ACCESS_KEY_ID"))?;
+        let secret_access_key = self
+            .s3_secret_access_key
+            .clone()
+            .or_else(|| from_env("AWS_SECRET_ACCESS_KEY"))
+            .ok_or_else(|| err("s3_secret_access_key", "set it or AWS_SECRET_ACCESS_KEY"))?;
+        Ok(Some(crate::blobs::S3Settings {
+            bucket,
+            endpoint: self.s3_endpoint.clone(),
+            region: self.s3_region.clone(),
+            path_style: self.s3_path_style,
+            access_key_id,
+            secret_access_key,
+            prefix: self.s3_prefix.clone(),
+            presign_seconds: self.s3_presign_seconds,
+        }))
+    }
+
     /// Checks values that could otherwise fail late.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        if !matches!(self.log_format.as_str(), "text" | "json") {
+            return Err(err("log_format", "use text or json"));
+        }
+        if !(1..=7 * 24 * 3600).contains(&self.s3_presign_seconds) {
+            return Err(err("s3_presign_seconds", "must be between 1 second and 7 days"));
+        }
+        if self.db_max_connections == Some(0) {
+            return Err(err("db_max_connections", "must be at least 1"));
+        }
+        self.s3()?;
+        let postgres = self
+            .database_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("postgres"));
+        if postgres && self.jwt_keys.is_empty() {
+            // Keys generated into one replica's data folder would not verify on the others.
+            return Err(err(
+                "jwt_keys",
+                "set them when running on PostgreSQL, so that every replica signs and verifies with the same keys",
+            ));
+        }
         if self.access_token_seconds < 10 {
             return Err(err("access_token_seconds", "must be at least 10"));
         }

@@ -34,6 +34,11 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 "hazard details",
                 include_str!("../../migrations/sqlite/0002_hazard_details.sql"),
             ),
+            (
+                3,
+                "event replay",
+                include_str!("../../migrations/sqlite/0003_event_replay.sql"),
+            ),
         ],
         Engine::Postgres => &[
             (
@@ -45,6 +50,11 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 2,
                 "hazard details",
                 include_str!("../../migrations/postgres/0002_hazard_details.sql"),
+            ),
+            (
+                3,
+                "event replay",
+                include_str!("../../migrations/postgres/0003_event_replay.sql"),
             ),
         ],
     };
@@ -64,7 +74,7 @@ fn migrations(engine: Engine) -> Vec<Migration> {
 
 impl Db {
     /// Connects and brings the schema up to date.
-    pub async fn open(url: &str) -> Result<Db, sqlx::Error> {
+    pub async fn open(url: &str, max_connections: Option<u32>) -> Result<Db, sqlx::Error> {
         install_default_drivers();
         let engine = if url.starts_with("postgres") {
             Engine::Postgres
@@ -81,7 +91,7 @@ impl Db {
             std::fs::create_dir_all(parent).map_err(sqlx::Error::Io)?;
         }
         // SQLite allows one writer; more connections only queue on its lock.
-        let max = if engine == Engine::Sqlite { 4 } else { 16 };
+        let max = max_connections.unwrap_or(if engine == Engine::Sqlite { 4 } else { 16 });
         let pool = AnyPoolOptions::new()
             .max_connections(max)
             .after_connect(move |conn, _| {

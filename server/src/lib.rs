@@ -6,12 +6,16 @@
 pub mod auth;
 pub mod background;
 pub mod blobs;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod events;
+pub mod metrics;
 pub mod routes;
 pub mod scope;
+pub mod shutdown;
 pub mod sync;
 
 use crate::auth::jwt::Keys;
@@ -19,12 +23,15 @@ use crate::blobs::BlobStore;
 use crate::config::{Config, JwtKey};
 use crate::db::Db;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
@@ -35,6 +42,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Password checks, on a few dedicated threads (argon2 needs ~19 MiB per hash).
     pub passwords: Arc<auth::verifier::Verifier>,
+    pub metrics: Arc<metrics::Metrics>,
+    /// Live hazard changes for this process's event streams.
+    pub events: events::Events,
+    pub shutdown: shutdown::Shutdown,
 }
 
 /// Loads the configured JWT keys, or the ones generated into the data folder on first start.
@@ -69,43 +80,143 @@ impl AppState {
         config.validate().map_err(|e| e.to_string())?;
         std::fs::create_dir_all(&config.data_dir)
             .map_err(|e| format!("data_dir {}: {e}", config.data_dir.display()))?;
-        let db = Db::open(&config.database_url())
+        let db = Db::open(&config.database_url(), config.db_max_connections)
             .await
             .map_err(|e| format!("database: {e}"))?;
-        let blobs = BlobStore::folder(config.blob_dir()).map_err(|e| format!("blob_dir: {e}"))?;
+        let blobs = match config.s3().map_err(|e| e.to_string())? {
+            Some(s3) => BlobStore::S3(
+                blobs::S3Store::open(s3)
+                    .await
+                    .map_err(|e| format!("s3: {e}"))?,
+            ),
+            None => {
+                BlobStore::folder(config.blob_dir()).map_err(|e| format!("blob_dir: {e}"))?
+            }
+        };
         let keys = jwt_keys(&config).map_err(|e| format!("jwt keys: {e}"))?;
         let keys = Keys::new(&keys, &config.jwt_issuer).ok_or("no JWT key")?;
         let slots = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let events = events::Events::default();
+        if db.engine == db::Engine::Postgres {
+            tokio::spawn(events::listen(config.database_url(), events.clone()));
+        }
         Ok(AppState {
             db,
             keys,
             blobs,
             config: Arc::new(config),
             passwords: Arc::new(auth::verifier::Verifier::new(slots)),
+            metrics: Arc::default(),
+            events,
+            shutdown: shutdown::Shutdown::default(),
         })
     }
 }
 
-/// Logs each request with an id, its status and how long it took; echoes the id to the client.
-async fn trace(mut req: Request, next: Next) -> Response {
+/// Gives each request an id (the client's `x-request-id`, or a new one), logs it with its status
+/// and duration inside a span carrying the id (so every log line of the request has it), counts
+/// it by route for the metrics, and echoes the id to the client.
+async fn trace(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .filter(|v| v.len() <= 64)
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
         .map(str::to_owned)
         .unwrap_or_else(|| db::random_hex(8));
-    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    // The route pattern, not the path, keeps metric labels few (ids are not labels).
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_owned();
     if let Ok(v) = id.parse() {
         req.headers_mut().insert("x-request-id", v);
     }
+    let span = tracing::info_span!("request", request_id = %id, %method, %route);
     let started = Instant::now();
-    let mut res = next.run(req).await;
-    tracing::info!(request_id = %id, %method, %path, status = res.status().as_u16(), ms = started.elapsed().as_millis() as u64, "request");
+    let mut res = next.run(req).instrument(span.clone()).await;
+    let elapsed = started.elapsed();
+    let status = res.status().as_u16();
+    state
+        .metrics
+        .request(method.as_str(), &route, status, elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::info!(%path, status, ms = elapsed.as_millis() as u64, "request");
+    });
     if let Ok(v) = id.parse() {
         res.headers_mut().insert("x-request-id", v);
     }
     res
+}
+
+/// `GET /readyz`: whether this replica should get traffic: not draining, database and blob store
+/// answering.
+async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
+    use serde_json::json;
+    if state.shutdown.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(json!({"ready": false, "reason": "shutting down"})),
+        );
+    }
+    let limit = std::time::Duration::from_secs(3);
+    let database = match tokio::time::timeout(
+        limit,
+        sqlx::query("SELECT 1 AS one").fetch_one(&state.db.pool),
+    )
+    .await
+    {
+        Ok(Ok(_)) => "ok".to_owned(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "no answer within 3 s".to_owned(),
+    };
+    let blobs = match tokio::time::timeout(limit, state.blobs.check()).await {
+        Ok(Ok(())) => "ok".to_owned(),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => "no answer within 3 s".to_owned(),
+    };
+    let ready = database == "ok" && blobs == "ok";
+    if !ready {
+        tracing::warn!(%database, %blobs, "not ready");
+    }
+    (
+        if ready {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        axum::Json(json!({"ready": ready, "database": database, "blobs": blobs})),
+    )
+}
+
+/// `GET /metrics`: Prometheus text; with `metrics_token` set, only for `Bearer <token>`.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = &state.config.metrics_token {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "));
+        if given != Some(token.as_str()) {
+            return StatusCode::UNAUTHORIZED.into_response();
+        }
+    }
+    let pool = &state.db.pool;
+    let text = state.metrics.render((
+        pool.size(),
+        pool.num_idle(),
+        pool.options().get_max_connections(),
+    ));
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+        .into_response()
 }
 
 /// The OpenAPI description of every route, served as is.
@@ -138,16 +249,19 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/sites/nearby"),
     ("GET", "/v1/sites/{id}"),
     ("GET", "/v1/stats"),
+    ("GET", "/v1/hazard-events"),
     ("POST", "/v1/admin/grids"),
     ("POST", "/v1/admin/users"),
     ("PUT", "/v1/admin/users/{user_id}/scope"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/healthz"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
 ];
 
 /// The HTTP routes.
 pub fn app(state: AppState) -> Router {
-    use routes::{admin, auth, blobs, hazards, inspections, sites, sync};
+    use routes::{admin, auth, blobs, events, hazards, inspections, sites, sync};
     Router::new()
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/refresh", post(auth::refresh))
@@ -167,24 +281,44 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sites/nearby", get(sites::nearby))
         .route("/v1/sites/{id}", get(sites::detail))
         .route("/v1/stats", get(sites::stats))
+        .route("/v1/hazard-events", get(events::stream))
         .route("/v1/admin/grids", post(admin::create_grid))
         .route("/v1/admin/users", post(admin::create_user))
         .route("/v1/admin/users/{user_id}/scope", put(admin::set_scope))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(openapi))
         // Handlers read bodies themselves with their own limits and JSON errors.
         .layer(DefaultBodyLimit::disable())
-        .layer(middleware::from_fn(trace))
+        .layer(middleware::from_fn_with_state(state.clone(), trace))
         .with_state(state)
 }
 
-/// Serves `state` on `listener` until `shutdown` completes; in-flight requests finish first.
+/// Serves `state` on `listener` until `shutdown` completes. Then it drains: readiness fails,
+/// event streams end, requests in flight (syncs included) finish, for at most
+/// `shutdown_grace_seconds`.
 pub async fn launch(
     state: AppState,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let draining = state.shutdown.clone();
+    let grace = std::time::Duration::from_secs(state.config.shutdown_grace_seconds);
+    let begin = draining.clone();
+    let serve = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        begin.begin();
+    });
+    let deadline = async move {
+        draining.wait().await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        r = serve => r,
+        () = deadline => {
+            tracing::warn!("requests still running after {} s; stopping anyway", grace.as_secs());
+            Ok(())
+        }
+    }
 }

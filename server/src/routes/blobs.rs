@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::auth::AuthUser;
-use crate::blobs::is_sha256;
+use crate::blobs::{Fetch, is_sha256};
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::sync::projections;
@@ -70,6 +70,7 @@ pub async fn put(
         .put(&sha256, &bytes)
         .await
         .map_err(ApiError::internal)?;
+    state.metrics.blob_bytes("up", bytes.len());
     let mut tx = state.db.pool.begin().await?;
     sqlx::query("INSERT INTO blobs (sha256, size, content_type, org_id, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING")
         .bind(&sha256)
@@ -111,23 +112,28 @@ pub async fn get(
     if org_of(&state, &sha256).await?.as_deref() != Some(user.actor.scope.org_id.as_str()) {
         return Err(ApiError::NotFound(format!("blob {sha256}")));
     }
-    let bytes = state
+    let cache = (
+        header::CACHE_CONTROL,
+        "private, max-age=31536000, immutable",
+    );
+    match state
         .blobs
-        .get(&sha256)
+        .fetch(&sha256)
         .await
         .map_err(ApiError::internal)?
-        .ok_or(ApiError::NotFound(format!("blob {sha256}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "image/jpeg"),
-            (
-                header::CACHE_CONTROL,
-                "private, max-age=31536000, immutable",
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    {
+        Fetch::Bytes(bytes) => {
+            state.metrics.blob_bytes("down", bytes.len());
+            Ok(([(header::CONTENT_TYPE, "image/jpeg"), cache], bytes).into_response())
+        }
+        // The store serves the bytes itself; the URL expires long before the cache would.
+        Fetch::Redirect(url) => Ok((
+            StatusCode::TEMPORARY_REDIRECT,
+            [(header::LOCATION, url.as_str()), (header::CACHE_CONTROL, "no-store")],
+        )
+            .into_response()),
+        Fetch::Missing => Err(ApiError::NotFound(format!("blob {sha256}"))),
+    }
 }
 
 /// `HEAD /v1/blobs/{sha256}`.

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod events;
 pub mod hazards;
 pub mod inspections;
 pub mod sites;

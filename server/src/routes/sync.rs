@@ -156,6 +156,7 @@ pub async fn sync(
                 server_doc,
             } => {
                 tracing::info!(user = %user.actor.user_id, doc = %doc_id, %rule, "push refused");
+                state.metrics.refusal(&rule);
                 PushResult {
                     doc_id: doc_id.clone(),
                     status: "refused",
@@ -166,6 +167,10 @@ pub async fn sync(
             }
         });
     }
+    let accepted = results.iter().filter(|r| r.status == "accepted").count();
+    state
+        .metrics
+        .sync_batch(accepted, results.len() - accepted);
     // Every batch up to `head` is committed (feed numbers follow commit order), so an empty page
     // may move the cursor up to it.
     let head = feed::head(&state.db.pool).await?;

@@ -241,6 +241,7 @@ async fn attempt(
     projections::update(&mut tx, &header, &after, now)
         .await
         .map_err(ApiError::internal)?;
-    tx.commit().await?;
+    let hazard = (header.kind == DocKind::Hazard).then_some(doc_id);
+    crate::events::commit(state, tx, hazard).await?;
     Ok(Some(Outcome::Accepted { heads }))
 }

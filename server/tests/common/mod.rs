@@ -23,14 +23,27 @@ impl TestServer {
         let dir = tempfile::tempdir().expect("tmp");
         let mut config = Config {
             data_dir: dir.path().to_owned(),
+            database_url: closeloop_testkit::test_database_url(),
             ..Config::default()
         };
+        if config.database_url.is_some() {
+            // PostgreSQL means replicas, which must be given shared keys.
+            config.jwt_keys = vec![closeloop_server::config::JwtKey {
+                kid: "test".into(),
+                secret: "a test key of at least thirty-two bytes".into(),
+            }];
+        }
         tweak(&mut config);
         let (server, sites) = Background::start(config, |state| async move {
             let d = demo::create(&state).await.expect("demo");
             d.sites.iter().map(|s| s.0.clone()).collect::<Vec<_>>()
         })
         .expect("server starts");
+        assert_eq!(
+            server.state.db.engine == closeloop_server::db::Engine::Postgres,
+            std::env::var("CLOSELOOP_TEST_DATABASE").as_deref() == Ok("postgres"),
+            "the suite runs on the engine CLOSELOOP_TEST_DATABASE names"
+        );
         TestServer {
             url: server.url.clone(),
             state: server.state.clone(),

@@ -1,0 +1,201 @@
+//! Live hazard changes for supervisors' screens. Each accepted hazard change becomes one event
+//! numbered by its feed sequence. On PostgreSQL the event travels by `NOTIFY` inside the accepting
+//! transaction, so every replica's listener hears it exactly when it commits, in commit order; on
+//! SQLite (one process) it goes straight to this process's streams after the commit.
+//!
+//! A stream that falls behind, or whose listener lost its connection, replays from the database
+//! everything it may have missed, so a client never silently misses a change.
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db::Engine;
+use crate::error::ApiResult;
+use closeloop_model::roles::SiteRef;
+use serde::{Deserialize, Serialize};
+use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use std::sync::Arc;
+use tokio::sync::{Mutex, broadcast};
+
+/// The PostgreSQL channel hazard events travel on.
+pub const CHANNEL: &str = "closeloop_hazards";
+
+/// One hazard's state after a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HazardEvent {
+    /// The feed number of the change; a stream's `Last-Event-ID`.
+    pub seq: i64,
+    pub id: String,
+    pub org_id: String,
+    pub grid_id: String,
+    pub site_id: String,
+    pub title: String,
+    pub status: String,
+    pub severity: String,
+    pub assignee: Option<String>,
+    pub deadline: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl HazardEvent {
+    pub fn site(&self) -> SiteRef {
+        SiteRef {
+            org_id: self.org_id.clone(),
+            grid_id: self.grid_id.clone(),
+            site_id: self.site_id.clone(),
+        }
+    }
+}
+
+/// What a process's streams receive.
+#[derive(Debug, Clone)]
+pub enum Live {
+    Hazard(HazardEvent),
+    /// Events may have been lost (the listener reconnected): replay from the database.
+    Gap,
+}
+
+/// This process's fan-out to its streams.
+#[derive(Debug, Clone)]
+pub struct Events {
+    tx: broadcast::Sender<Live>,
+    /// SQLite: commit and publish under one lock, so events leave in commit order.
+    order: Arc<Mutex<()>>,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            tx: broadcast::channel(1024).0,
+            order: Arc::new(Mutex::new(())),
+        }
+    }
+}
+
+impl Events {
+    pub fn subscribe(&self) -> broadcast::Receiver<Live> {
+        self.tx.subscribe()
+    }
+
+    /// Hands an event to this process's streams (none listening is fine).
+    pub fn publish(&self, live: Live) {
+        let _ = self.tx.send(live);
+    }
+}
+
+const COLUMNS: &str = "h.id, h.org_id, h.grid_id, h.site_id, h.title, h.status, h.severity, h.assignee, h.deadline, h.updated_at, d.updated_seq";
+
+fn from_row(r: &sqlx::any::AnyRow) -> Result<HazardEvent, sqlx::Error> {
+    Ok(HazardEvent {
+        seq: r.try_get("updated_seq")?,
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        grid_id: r.try_get("grid_id")?,
+        site_id: r.try_get("site_id")?,
+        title: r.try_get("title")?,
+        status: r.try_get("status")?,
+        severity: r.try_get("severity")?,
+        assignee: r.try_get("assignee")?,
+        deadline: r.try_get("deadline")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// Commits `tx`, which accepted a change to hazard `hazard_id` (if any), and sends its event.
+pub async fn commit(
+    state: &AppState,
+    mut tx: Transaction<'_, Any>,
+    hazard_id: Option<&str>,
+) -> ApiResult<()> {
+    let Some(id) = hazard_id else {
+        tx.commit().await?;
+        return Ok(());
+    };
+    let sql = format!("SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id WHERE h.id = $1");
+    let row = sqlx::query(AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    let mut event = from_row(&row)?;
+    // A NOTIFY payload is at most 8000 bytes; a title is for a glance, the detail is one GET away.
+    if let Some((cut, _)) = event.title.char_indices().nth(200) {
+        event.title.truncate(cut);
+    }
+    match state.db.engine {
+        Engine::Postgres => {
+            let payload = serde_json::to_string(&event).map_err(crate::error::ApiError::internal)?;
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(payload)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Engine::Sqlite => {
+            let _ordered = state.events.order.lock().await;
+            tx.commit().await?;
+            state.events.publish(Live::Hazard(event));
+        }
+    }
+    Ok(())
+}
+
+/// Up to `limit` hazards in `user`'s scope changed after feed number `after`, oldest change first.
+pub async fn replay(
+    state: &AppState,
+    user: &AuthUser,
+    after: i64,
+    limit: i64,
+) -> ApiResult<Vec<HazardEvent>> {
+    let scope = crate::scope::filter(user, 2, "h.");
+    if scope.nothing {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id
+         WHERE d.kind = 'hazard' AND d.updated_seq > $1 AND {} ORDER BY d.updated_seq LIMIT {limit}",
+        scope.sql
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(after);
+    for v in &scope.binds {
+        q = q.bind(v);
+    }
+    let rows = q.fetch_all(&state.db.pool).await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// PostgreSQL: forwards every replica's hazard notifications to this process's streams, for as
+/// long as the process runs. Reconnects by itself; a reconnect is announced as a [`Live::Gap`].
+pub async fn listen(url: String, events: Events) {
+    use sqlx::postgres::PgListener;
+    loop {
+        let mut listener = match PgListener::connect(&url).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "event listener cannot connect; retrying");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen(CHANNEL).await {
+            tracing::warn!(error = %e, "event listener cannot LISTEN; retrying");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            continue;
+        }
+        // Anything committed while we were not listening is found by the streams' replay.
+        events.publish(Live::Gap);
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => match serde_json::from_str::<HazardEvent>(n.payload()) {
+                    Ok(e) => events.publish(Live::Hazard(e)),
+                    Err(e) => tracing::warn!(error = %e, "unreadable hazard notification"),
+                },
+                // The connection dropped; the next call reconnects and re-listens.
+                Ok(None) => events.publish(Live::Gap),
+                Err(e) => {
+                    tracing::warn!(error = %e, "event listener failed; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}
