@@ -28,6 +28,9 @@ pub enum ApiError {
     UnsupportedType(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A part the server depends on (the blob store) is not answering; worth retrying later.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[derive(Serialize)]
@@ -83,6 +86,15 @@ impl IntoResponse for ApiError {
                 m,
                 None,
             ),
+            ApiError::Unavailable(detail) => {
+                tracing::warn!(%detail, "dependency unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "the photo store is not answering; try again later".to_owned(),
+                    None,
+                )
+            }
             ApiError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
                 (

@@ -3,10 +3,12 @@
 //! on a free loopback port; a watchdog shell stops it and removes the folder when the test process
 //! ends, however it ends (its stdin is a pipe from this process, closed by the kernel at exit).
 
+mod events;
 mod minio;
 mod postgres;
 mod process;
 
+pub use events::{EventStream, Next, SseEvent};
 pub use minio::Minio;
 pub use postgres::Postgres;
 pub use process::free_port;

@@ -69,7 +69,7 @@ pub async fn put(
         .blobs
         .put(&sha256, &bytes)
         .await
-        .map_err(ApiError::internal)?;
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     state.metrics.blob_bytes("up", bytes.len());
     let mut tx = state.db.pool.begin().await?;
     sqlx::query("INSERT INTO blobs (sha256, size, content_type, org_id, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING")
@@ -120,7 +120,7 @@ pub async fn get(
         .blobs
         .fetch(&sha256)
         .await
-        .map_err(ApiError::internal)?
+        .map_err(|e| ApiError::Unavailable(e.to_string()))?
     {
         Fetch::Bytes(bytes) => {
             state.metrics.blob_bytes("down", bytes.len());

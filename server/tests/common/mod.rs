@@ -4,6 +4,12 @@
 use closeloop_server::background::Background;
 use closeloop_server::config::Config;
 use closeloop_server::{AppState, demo};
+use automerge::{ActorId, AutoCommit};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use closeloop_model::doc::{DocKind, Header, hazard};
+use closeloop_model::lifecycle::{Event, EventKind, Report, Severity};
+use closeloop_model::roles::{Role, SiteRef};
 use serde_json::{Value, json};
 
 pub struct TestServer {
@@ -124,4 +130,114 @@ pub fn token(server: &TestServer, user: &str, device: &str) -> String {
         .as_str()
         .expect("token")
         .to_owned()
+}
+
+/// A user logged in on a device of their own, with an automerge actor bound to it.
+pub struct Author {
+    pub token: String,
+    pub user_id: String,
+    pub actor: ActorId,
+}
+
+pub fn author(s: &TestServer, user: &str) -> Author {
+    let l = login(s, user, &format!("{user}-dev"));
+    let token = l["access_token"].as_str().expect("token").to_owned();
+    let actor = ActorId::random();
+    let r = post(
+        &format!("{}/v1/devices/actors", s.url),
+        Some(&token),
+        &json!({"actor_ids": [actor.to_hex_string()]}),
+    );
+    assert_eq!(r.status, 200);
+    Author {
+        token,
+        user_id: l["user"]["user_id"].as_str().expect("id").to_owned(),
+        actor,
+    }
+}
+
+pub fn site_grid(s: &TestServer, site: &str) -> String {
+    s.block(async {
+        sqlx::query_scalar::<_, String>("SELECT grid_id FROM sites WHERE id = $1")
+            .bind(site)
+            .fetch_one(&s.state.db.pool)
+            .await
+            .expect("site")
+    })
+}
+
+/// Pushes a hazard (reported, then `extra` events) and returns its id.
+pub fn push_hazard(
+    s: &TestServer,
+    a: &Author,
+    site: &str,
+    id: &str,
+    severity: Severity,
+    deadline: Option<i64>,
+    extra: Vec<EventKind>,
+) -> String {
+    let bytes = hazard_bytes(s, a, site, id, severity, deadline, extra);
+    let res = post(
+        &format!("{}/v1/sync", s.url),
+        Some(&a.token),
+        &json!({"push": [{"doc_id": id, "changes": B64.encode(bytes)}]}),
+    );
+    assert_eq!(res.body["results"][0]["status"], "accepted", "{}", res.body);
+    id.to_owned()
+}
+
+/// A general hazard at the first demo site, as the bytes a phone would push.
+pub fn hazard_doc_bytes(s: &TestServer, a: &Author, id: &str) -> Vec<u8> {
+    hazard_bytes(s, a, &s.sites[0], id, Severity::General, None, vec![])
+}
+
+/// A hazard document by `a` (reported, then `extra` events), saved.
+pub fn hazard_bytes(
+    s: &TestServer,
+    a: &Author,
+    site: &str,
+    id: &str,
+    severity: Severity,
+    deadline: Option<i64>,
+    extra: Vec<EventKind>,
+) -> Vec<u8> {
+    let mut d = AutoCommit::new().with_actor(a.actor.clone());
+    let header = Header {
+        kind: DocKind::Hazard,
+        id: id.into(),
+        site: SiteRef {
+            org_id: "demo-org".into(),
+            grid_id: site_grid(s, site),
+            site_id: site.into(),
+        },
+    };
+    let report = EventKind::Reported(Report {
+        title: format!("hazard {id}"),
+        severity,
+        clauses: vec!["消防法 Art. 28".into()],
+        item_id: Some("fire-law.exits-clear".into()),
+        gb35181: None,
+        measure: "clear it".into(),
+        deadline,
+    });
+    let me = |kind: EventKind, n: usize, r: Role| Event {
+        id: format!("{id}-e{n}"),
+        kind,
+        by: a.user_id.clone(),
+        role: r,
+        at: 1_000 + n as i64,
+        note: String::new(),
+        photos: vec![],
+    };
+    let r = role_of(s, &a.token);
+    hazard::create(&mut d, &header, None, &me(report, 0, r)).expect("create");
+    for (n, k) in extra.into_iter().enumerate() {
+        hazard::append_event(&mut d, &me(k, n + 1, r)).expect("event");
+    }
+    d.save()
+}
+
+pub fn role_of(s: &TestServer, token: &str) -> Role {
+    let me = call("GET", &format!("{}/v1/me", s.url), Some(token), None, "");
+    Role::parse(me.body["role"].as_str().expect("role")).expect("role")
 }
