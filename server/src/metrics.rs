@@ -23,6 +23,7 @@ pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Latency>>,
     sync_batches: AtomicU64,
+    write_conflicts: AtomicU64,
     sync_documents: Mutex<BTreeMap<&'static str, u64>>,
     refusals: Mutex<BTreeMap<String, u64>>,
     blob_bytes: Mutex<BTreeMap<&'static str, u64>>,
@@ -68,6 +69,11 @@ impl Metrics {
         self.sync_batches.fetch_add(1, Ordering::Relaxed);
         bump(&self.sync_documents, "accepted", accepted as u64);
         bump(&self.sync_documents, "refused", refused as u64);
+    }
+
+    /// A push that found its document changed by another writer since it read it, and tried again.
+    pub fn write_conflict(&self) {
+        self.write_conflicts.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A refused push, by the rule that refused it.
@@ -126,6 +132,9 @@ impl Metrics {
         let _ = writeln!(w, "# HELP closeloop_sync_batches_total Sync requests answered.");
         let _ = writeln!(w, "# TYPE closeloop_sync_batches_total counter");
         let _ = writeln!(w, "closeloop_sync_batches_total {}", self.sync_batches.load(Ordering::Relaxed));
+        let _ = writeln!(w, "# HELP closeloop_sync_write_conflicts_total Pushes retried because another writer (any replica) changed the document first.");
+        let _ = writeln!(w, "# TYPE closeloop_sync_write_conflicts_total counter");
+        let _ = writeln!(w, "closeloop_sync_write_conflicts_total {}", self.write_conflicts.load(Ordering::Relaxed));
         let _ = writeln!(w, "# HELP closeloop_sync_documents_total Pushed documents by outcome.");
         let _ = writeln!(w, "# TYPE closeloop_sync_documents_total counter");
         if let Ok(m) = self.sync_documents.lock() {

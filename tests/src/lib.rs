@@ -3,6 +3,7 @@
 //! exported API exactly as the Kotlin and Swift apps drive it.
 
 pub mod proxy;
+pub mod replicas;
 
 use closeloop::api::{
     self, CoreError, SyncListener, SyncProgress, SyncReport, UserIdentity, UserRole,
@@ -61,14 +62,23 @@ impl Cluster {
 /// The common start of a story: the grid worker `wang` fails the exits item at the demo
 /// restaurant, raises a hazard and assigns it to its owner `zhang`; both phones have synced.
 pub fn assigned_hazard(cluster: &Cluster) -> (Phone, Phone, String) {
+    assigned_hazard_via(cluster.url(), cluster.url(), cluster.restaurant())
+}
+
+/// [`assigned_hazard`] with `wang` and `zhang` on servers of their own (replicas).
+pub fn assigned_hazard_via(
+    wang_url: &str,
+    zhang_url: &str,
+    restaurant: &str,
+) -> (Phone, Phone, String) {
     use api::{Answer, HazardAction, InspectionPurpose};
-    let wang = Phone::login(cluster.url(), "wang");
-    let zhang = Phone::login(cluster.url(), "zhang");
+    let wang = Phone::login(wang_url, "wang");
+    let zhang = Phone::login(zhang_url, "zhang");
     wang.sync();
     let insp = wang
         .run(
             wang.ws
-                .start_inspection(cluster.restaurant().to_owned(), InspectionPurpose::Patrol),
+                .start_inspection(restaurant.to_owned(), InspectionPurpose::Patrol),
         )
         .expect("start");
     let exits = "fire-law.exits-clear".to_owned();
@@ -275,4 +285,13 @@ impl Phone {
         std::fs::write(&path, bytes).expect("write photo");
         path.to_string_lossy().into_owned()
     }
+}
+
+/// Lowercase hex SHA-256 of `bytes`.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

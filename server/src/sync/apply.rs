@@ -75,6 +75,7 @@ pub async fn apply(
         if let Some(outcome) = attempt(state, user, bound, doc_id, changes).await? {
             return Ok(outcome);
         }
+        state.metrics.write_conflict();
     }
     Err(ApiError::internal(format!(
         "document {doc_id} kept changing under the push"
