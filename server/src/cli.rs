@@ -82,7 +82,10 @@ pub async fn run() -> ExitCode {
     let logs = tracing_subscriber::fmt().with_env_filter(filter);
     if config.log_format == "json" {
         // One JSON object per line, with the request span's fields (request_id, method, route).
-        logs.json().with_current_span(true).with_span_list(false).init();
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
     } else {
         logs.init();
     }

@@ -231,7 +231,10 @@ impl Config {
             return Err(err("log_format", "use text or json"));
         }
         if !(1..=7 * 24 * 3600).contains(&self.s3_presign_seconds) {
-            return Err(err("s3_presign_seconds", "must be between 1 second and 7 days"));
+            return Err(err(
+                "s3_presign_seconds",
+                "must be between 1 second and 7 days",
+            ));
         }
         if self.db_max_connections == Some(0) {
             return Err(err("db_max_connections", "must be at least 1"));

@@ -49,7 +49,8 @@ impl HazardEvent {
 /// What a process's streams receive.
 #[derive(Debug, Clone)]
 pub enum Live {
-    Hazard(HazardEvent),
+    /// Shared: one event goes to every stream of the process.
+    Hazard(Arc<HazardEvent>),
     /// Events may have been lost (the listener reconnected): replay from the database.
     Gap,
 }
@@ -110,7 +111,8 @@ pub async fn commit(
         tx.commit().await?;
         return Ok(());
     };
-    let sql = format!("SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id WHERE h.id = $1");
+    let sql =
+        format!("SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id WHERE h.id = $1");
     let row = sqlx::query(AssertSqlSafe(sql))
         .bind(id)
         .fetch_one(&mut *tx)
@@ -122,7 +124,8 @@ pub async fn commit(
     }
     match state.db.engine {
         Engine::Postgres => {
-            let payload = serde_json::to_string(&event).map_err(crate::error::ApiError::internal)?;
+            let payload =
+                serde_json::to_string(&event).map_err(crate::error::ApiError::internal)?;
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(payload)
@@ -133,7 +136,7 @@ pub async fn commit(
         Engine::Sqlite => {
             let _ordered = state.events.order.lock().await;
             tx.commit().await?;
-            state.events.publish(Live::Hazard(event));
+            state.events.publish(Live::Hazard(Arc::new(event)));
         }
     }
     Ok(())
@@ -186,7 +189,7 @@ pub async fn listen(url: String, events: Events) {
         loop {
             match listener.try_recv().await {
                 Ok(Some(n)) => match serde_json::from_str::<HazardEvent>(n.payload()) {
-                    Ok(e) => events.publish(Live::Hazard(e)),
+                    Ok(e) => events.publish(Live::Hazard(Arc::new(e))),
                     Err(e) => tracing::warn!(error = %e, "unreadable hazard notification"),
                 },
                 // The connection dropped; the next call reconnects and re-listens.

@@ -25,8 +25,8 @@ use crate::db::Db;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::middleware::{self, Next};
+use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use std::sync::Arc;
@@ -89,9 +89,7 @@ impl AppState {
                     .await
                     .map_err(|e| format!("s3: {e}"))?,
             ),
-            None => {
-                BlobStore::folder(config.blob_dir()).map_err(|e| format!("blob_dir: {e}"))?
-            }
+            None => BlobStore::folder(config.blob_dir()).map_err(|e| format!("blob_dir: {e}"))?,
         };
         let keys = jwt_keys(&config).map_err(|e| format!("jwt keys: {e}"))?;
         let keys = Keys::new(&keys, &config.jwt_issuer).ok_or("no JWT key")?;

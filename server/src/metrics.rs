@@ -8,7 +8,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 /// Upper bounds of the request latency buckets, in seconds.
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 #[derive(Debug, Default)]
 struct Latency {
@@ -100,7 +102,10 @@ impl Metrics {
     pub fn render(&self, pool: (u32, usize, u32)) -> String {
         let mut out = String::new();
         let w = &mut out;
-        let _ = writeln!(w, "# HELP closeloop_http_requests_total HTTP requests by method, route and status.");
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_http_requests_total HTTP requests by method, route and status."
+        );
         let _ = writeln!(w, "# TYPE closeloop_http_requests_total counter");
         if let Ok(m) = self.requests.lock() {
             for ((method, route, status), n) in m.iter() {
@@ -112,8 +117,14 @@ impl Metrics {
                 );
             }
         }
-        let _ = writeln!(w, "# HELP closeloop_http_request_duration_seconds Time to answer a request, by route.");
-        let _ = writeln!(w, "# TYPE closeloop_http_request_duration_seconds histogram");
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_http_request_duration_seconds Time to answer a request, by route."
+        );
+        let _ = writeln!(
+            w,
+            "# TYPE closeloop_http_request_duration_seconds histogram"
+        );
         if let Ok(m) = self.latency.lock() {
             for (route, l) in m.iter() {
                 let r = label(route);
@@ -124,51 +135,120 @@ impl Metrics {
                         l.buckets[i]
                     );
                 }
-                let _ = writeln!(w, "closeloop_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}", l.count);
-                let _ = writeln!(w, "closeloop_http_request_duration_seconds_sum{{route=\"{r}\"}} {}", l.sum);
-                let _ = writeln!(w, "closeloop_http_request_duration_seconds_count{{route=\"{r}\"}} {}", l.count);
+                let _ = writeln!(
+                    w,
+                    "closeloop_http_request_duration_seconds_bucket{{route=\"{r}\",le=\"+Inf\"}} {}",
+                    l.count
+                );
+                let _ = writeln!(
+                    w,
+                    "closeloop_http_request_duration_seconds_sum{{route=\"{r}\"}} {}",
+                    l.sum
+                );
+                let _ = writeln!(
+                    w,
+                    "closeloop_http_request_duration_seconds_count{{route=\"{r}\"}} {}",
+                    l.count
+                );
             }
         }
-        let _ = writeln!(w, "# HELP closeloop_sync_batches_total Sync requests answered.");
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_sync_batches_total Sync requests answered."
+        );
         let _ = writeln!(w, "# TYPE closeloop_sync_batches_total counter");
-        let _ = writeln!(w, "closeloop_sync_batches_total {}", self.sync_batches.load(Ordering::Relaxed));
-        let _ = writeln!(w, "# HELP closeloop_sync_write_conflicts_total Pushes retried because another writer (any replica) changed the document first.");
+        let _ = writeln!(
+            w,
+            "closeloop_sync_batches_total {}",
+            self.sync_batches.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_sync_write_conflicts_total Pushes retried because another writer (any replica) changed the document first."
+        );
         let _ = writeln!(w, "# TYPE closeloop_sync_write_conflicts_total counter");
-        let _ = writeln!(w, "closeloop_sync_write_conflicts_total {}", self.write_conflicts.load(Ordering::Relaxed));
-        let _ = writeln!(w, "# HELP closeloop_sync_documents_total Pushed documents by outcome.");
+        let _ = writeln!(
+            w,
+            "closeloop_sync_write_conflicts_total {}",
+            self.write_conflicts.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_sync_documents_total Pushed documents by outcome."
+        );
         let _ = writeln!(w, "# TYPE closeloop_sync_documents_total counter");
         if let Ok(m) = self.sync_documents.lock() {
             for (outcome, n) in m.iter() {
-                let _ = writeln!(w, "closeloop_sync_documents_total{{outcome=\"{outcome}\"}} {n}");
+                let _ = writeln!(
+                    w,
+                    "closeloop_sync_documents_total{{outcome=\"{outcome}\"}} {n}"
+                );
             }
         }
-        let _ = writeln!(w, "# HELP closeloop_sync_refusals_total Refused pushes by rule.");
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_sync_refusals_total Refused pushes by rule."
+        );
         let _ = writeln!(w, "# TYPE closeloop_sync_refusals_total counter");
         if let Ok(m) = self.refusals.lock() {
             for (rule, n) in m.iter() {
-                let _ = writeln!(w, "closeloop_sync_refusals_total{{rule=\"{}\"}} {n}", label(rule));
+                let _ = writeln!(
+                    w,
+                    "closeloop_sync_refusals_total{{rule=\"{}\"}} {n}",
+                    label(rule)
+                );
             }
         }
-        let _ = writeln!(w, "# HELP closeloop_blob_bytes_total Photo bytes uploaded (up) and served (down) by this process.");
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_blob_bytes_total Photo bytes uploaded (up) and served (down) by this process."
+        );
         let _ = writeln!(w, "# TYPE closeloop_blob_bytes_total counter");
         if let Ok(m) = self.blob_bytes.lock() {
             for direction in ["up", "down"] {
                 let n = m.get(direction).copied().unwrap_or(0);
-                let _ = writeln!(w, "closeloop_blob_bytes_total{{direction=\"{direction}\"}} {n}");
+                let _ = writeln!(
+                    w,
+                    "closeloop_blob_bytes_total{{direction=\"{direction}\"}} {n}"
+                );
             }
         }
-        let _ = writeln!(w, "# HELP closeloop_event_streams Open hazard event streams.");
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_event_streams Open hazard event streams."
+        );
         let _ = writeln!(w, "# TYPE closeloop_event_streams gauge");
-        let _ = writeln!(w, "closeloop_event_streams {}", self.event_streams.load(Ordering::Relaxed));
-        let _ = writeln!(w, "# HELP closeloop_events_total Hazard changes received for this process's streams.");
+        let _ = writeln!(
+            w,
+            "closeloop_event_streams {}",
+            self.event_streams.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_events_total Hazard changes received for this process's streams."
+        );
         let _ = writeln!(w, "# TYPE closeloop_events_total counter");
-        let _ = writeln!(w, "closeloop_events_total {}", self.events_published.load(Ordering::Relaxed));
+        let _ = writeln!(
+            w,
+            "closeloop_events_total {}",
+            self.events_published.load(Ordering::Relaxed)
+        );
         let (open, idle, max) = pool;
-        let _ = writeln!(w, "# HELP closeloop_db_pool_connections Database connections by state.");
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_db_pool_connections Database connections by state."
+        );
         let _ = writeln!(w, "# TYPE closeloop_db_pool_connections gauge");
         let _ = writeln!(w, "closeloop_db_pool_connections{{state=\"idle\"}} {idle}");
-        let _ = writeln!(w, "closeloop_db_pool_connections{{state=\"in_use\"}} {}", (open as usize).saturating_sub(idle));
-        let _ = writeln!(w, "# HELP closeloop_db_pool_max_connections Most connections the pool opens.");
+        let _ = writeln!(
+            w,
+            "closeloop_db_pool_connections{{state=\"in_use\"}} {}",
+            (open as usize).saturating_sub(idle)
+        );
+        let _ = writeln!(
+            w,
+            "# HELP closeloop_db_pool_max_connections Most connections the pool opens."
+        );
         let _ = writeln!(w, "# TYPE closeloop_db_pool_max_connections gauge");
         let _ = writeln!(w, "closeloop_db_pool_max_connections {max}");
         out
@@ -187,9 +267,15 @@ mod tests {
         m.refusal("hazard.\"quoted\"");
         m.blob_bytes("up", 10);
         let text = m.render((3, 1, 16));
-        assert!(text.contains("closeloop_http_requests_total{method=\"POST\",route=\"/v1/sync\",status=\"200\"} 2"));
-        assert!(text.contains("closeloop_http_request_duration_seconds_bucket{route=\"/v1/sync\",le=\"0.025\"} 1"));
-        assert!(text.contains("closeloop_http_request_duration_seconds_bucket{route=\"/v1/sync\",le=\"0.5\"} 2"));
+        assert!(text.contains(
+            "closeloop_http_requests_total{method=\"POST\",route=\"/v1/sync\",status=\"200\"} 2"
+        ));
+        assert!(text.contains(
+            "closeloop_http_request_duration_seconds_bucket{route=\"/v1/sync\",le=\"0.025\"} 1"
+        ));
+        assert!(text.contains(
+            "closeloop_http_request_duration_seconds_bucket{route=\"/v1/sync\",le=\"0.5\"} 2"
+        ));
         assert!(text.contains("closeloop_sync_refusals_total{rule=\"hazard.\\\"quoted\\\"\"} 1"));
         assert!(text.contains("closeloop_blob_bytes_total{direction=\"up\"} 10"));
         assert!(text.contains("closeloop_db_pool_connections{state=\"in_use\"} 2"));

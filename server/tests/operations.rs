@@ -25,7 +25,9 @@ fn text(url: &str, token: Option<&str>) -> (u16, String) {
     }
     let res = req.call().expect("transport");
     assert_eq!(
-        res.headers().get("x-request-id").and_then(|v| v.to_str().ok()),
+        res.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
         Some("ops-test-1"),
         "the request id comes back"
     );
@@ -44,14 +46,24 @@ fn readiness_metrics_and_request_ids() {
     let (status, body) = text(&format!("{}/readyz", s.url), None);
     assert_eq!(status, 200, "{body}");
     let ready: Value = serde_json::from_str(&body).expect("json");
-    assert_eq!(ready, json!({"ready": true, "database": "ok", "blobs": "ok"}));
+    assert_eq!(
+        ready,
+        json!({"ready": true, "database": "ok", "blobs": "ok"})
+    );
 
     let wang = author(&s, "wang");
-    push_hazard(&s, &wang, &s.sites[0], "hz-metrics", Severity::General, None, vec![]);
+    push_hazard(
+        &s,
+        &wang,
+        &s.sites[0],
+        "hz-metrics",
+        Severity::General,
+        None,
+        vec![],
+    );
     // A push by an actor bound to nobody is refused and counted by its rule.
     let mut stranger = automerge::AutoCommit::new();
-    automerge::transaction::Transactable::put(&mut stranger, automerge::ROOT, "x", 1)
-        .expect("put");
+    automerge::transaction::Transactable::put(&mut stranger, automerge::ROOT, "x", 1).expect("put");
     let stranger = stranger.save();
     let r = post(
         &format!("{}/v1/sync", s.url),
@@ -85,8 +97,14 @@ fn readiness_metrics_and_request_ids() {
 
     let guarded = TestServer::start_with(|c| c.metrics_token = Some("scrape-me".into()));
     assert_eq!(text(&format!("{}/metrics", guarded.url), None).0, 401);
-    assert_eq!(text(&format!("{}/metrics", guarded.url), Some("wrong")).0, 401);
-    assert_eq!(text(&format!("{}/metrics", guarded.url), Some("scrape-me")).0, 200);
+    assert_eq!(
+        text(&format!("{}/metrics", guarded.url), Some("wrong")).0,
+        401
+    );
+    assert_eq!(
+        text(&format!("{}/metrics", guarded.url), Some("scrape-me")).0,
+        200
+    );
 }
 
 fn open(s: &TestServer, token: &str, last: Option<&str>) -> EventStream {
@@ -122,8 +140,24 @@ fn hazard_events_reach_each_role_in_scope_and_resume_after_a_gap() {
 
     let restaurant = s.sites[0].clone();
     let warehouse = s.sites[3].clone();
-    push_hazard(&s, &wang, &restaurant, "hz-a", Severity::Major, Some(9_000), vec![]);
-    push_hazard(&s, &zhao, &warehouse, "hz-b", Severity::General, None, vec![]);
+    push_hazard(
+        &s,
+        &wang,
+        &restaurant,
+        "hz-a",
+        Severity::Major,
+        Some(9_000),
+        vec![],
+    );
+    push_hazard(
+        &s,
+        &zhao,
+        &warehouse,
+        "hz-b",
+        Severity::General,
+        None,
+        vec![],
+    );
 
     let first = hazard_of(&supervisor.expect(WAIT));
     assert_eq!(first["id"], "hz-a");
@@ -140,7 +174,15 @@ fn hazard_events_reach_each_role_in_scope_and_resume_after_a_gap() {
     let id = first["seq"].to_string();
     let back = open(&s, &li, Some(&id));
     assert_eq!(hazard_of(&back.expect(WAIT))["id"], "hz-b");
-    push_hazard(&s, &wang, &restaurant, "hz-c", Severity::General, None, vec![]);
+    push_hazard(
+        &s,
+        &wang,
+        &restaurant,
+        "hz-c",
+        Severity::General,
+        None,
+        vec![],
+    );
     assert_eq!(hazard_of(&back.expect(WAIT))["id"], "hz-c");
     assert_eq!(hazard_of(&supervisor.expect(WAIT))["id"], "hz-c");
 
@@ -151,8 +193,8 @@ fn hazard_events_reach_each_role_in_scope_and_resume_after_a_gap() {
     )
     .expect_err("refused");
     assert_eq!(bad.0, 400, "{}", bad.1);
-    let anonymous =
-        EventStream::open(&format!("{}/v1/hazard-events", s.url), "forged", None).expect_err("refused");
+    let anonymous = EventStream::open(&format!("{}/v1/hazard-events", s.url), "forged", None)
+        .expect_err("refused");
     assert_eq!(anonymous.0, 401);
 }
 
@@ -188,7 +230,11 @@ fn shutdown_finishes_the_sync_in_flight_and_ends_streams() {
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(state.shutdown.is_draining(), "the shutdown began");
-    assert_eq!(stream.next(WAIT), Next::Ended, "streams end so the shutdown can finish");
+    assert_eq!(
+        stream.next(WAIT),
+        Next::Ended,
+        "streams end so the shutdown can finish"
+    );
 
     conn.write_all(rest).expect("the rest of the body");
     let mut answer = String::new();

@@ -29,8 +29,16 @@ fn use_s3(c: &mut Config, minio: &Minio, bucket: &str) {
 }
 
 fn jpeg(seed: u8) -> (Vec<u8>, String) {
-    let bytes: Vec<u8> = [&[0xff, 0xd8, 0xff, 0xe0][..], &[seed; 300][..], &[0xff, 0xd9][..]].concat();
-    let sha = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let bytes: Vec<u8> = [
+        &[0xff, 0xd8, 0xff, 0xe0][..],
+        &[seed; 300][..],
+        &[0xff, 0xd9][..],
+    ]
+    .concat();
+    let sha = Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     (bytes, sha)
 }
 
@@ -51,8 +59,15 @@ fn photos_go_to_the_bucket_and_come_back_through_presigned_urls() {
     let (photo, sha) = jpeg(7);
     let url = format!("{}/v1/blobs/{sha}", s.url);
     assert_eq!(call("HEAD", &url, Some(&t), None, "").status, 404);
-    assert_eq!(call("PUT", &url, Some(&t), Some(&photo), "image/jpeg").status, 201);
-    assert_eq!(call("PUT", &url, Some(&t), Some(&photo), "image/jpeg").status, 200, "stored once");
+    assert_eq!(
+        call("PUT", &url, Some(&t), Some(&photo), "image/jpeg").status,
+        201
+    );
+    assert_eq!(
+        call("PUT", &url, Some(&t), Some(&photo), "image/jpeg").status,
+        200,
+        "stored once"
+    );
     assert_eq!(call("HEAD", &url, Some(&t), None, "").status, 200);
     assert!(
         s.block(s.state.blobs.exists(&sha)).expect("S3 answers"),
@@ -81,16 +96,33 @@ fn photos_go_to_the_bucket_and_come_back_through_presigned_urls() {
     let got = no_redirects().get(&location).call().expect("transport");
     assert_eq!(got.status().as_u16(), 200);
     assert_eq!(
-        got.headers().get("content-type").and_then(|v| v.to_str().ok()),
+        got.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
         Some("image/jpeg")
     );
     assert_eq!(got.into_body().read_to_vec().expect("bytes"), photo);
 
     // A URL that was altered, or names another object, is refused by S3 itself.
     let forged = location.replace(&sha, &jpeg(8).1);
-    assert_eq!(no_redirects().get(&forged).call().expect("transport").status().as_u16(), 403);
-    let without_signature = location.split("X-Amz-Signature=").next().expect("prefix").to_owned();
-    let unsigned = no_redirects().get(&without_signature).call().expect("transport");
+    assert_eq!(
+        no_redirects()
+            .get(&forged)
+            .call()
+            .expect("transport")
+            .status()
+            .as_u16(),
+        403
+    );
+    let without_signature = location
+        .split("X-Amz-Signature=")
+        .next()
+        .expect("prefix")
+        .to_owned();
+    let unsigned = no_redirects()
+        .get(&without_signature)
+        .call()
+        .expect("transport");
     assert!(
         matches!(unsigned.status().as_u16(), 400 | 403),
         "{}",
@@ -99,7 +131,13 @@ fn photos_go_to_the_bucket_and_come_back_through_presigned_urls() {
 
     // Another organisation's user, or nobody, gets no URL at all.
     assert_eq!(call("GET", &url, None, None, "").status, 401);
-    let r = call("GET", &format!("{}/v1/blobs/{}", s.url, jpeg(9).1), Some(&t), None, "");
+    let r = call(
+        "GET",
+        &format!("{}/v1/blobs/{}", s.url, jpeg(9).1),
+        Some(&t),
+        None,
+        "",
+    );
     assert_eq!(r.status, 404);
 
     let (status, body) = {
@@ -122,11 +160,20 @@ fn wrong_credentials_or_no_server_stop_the_start_with_the_reason() {
     config.s3_secret_access_key = Some("not-the-secret".into());
     let e = closeloop_server::background::Background::start(config.clone(), |_| async {})
         .expect_err("refused");
-    assert!(e.contains("s3") && e.contains("could not be created"), "{e}");
-    assert!(e.contains("SignatureDoesNotMatch") || e.contains("403") || e.contains("Access"), "{e}");
+    assert!(
+        e.contains("s3") && e.contains("could not be created"),
+        "{e}"
+    );
+    assert!(
+        e.contains("SignatureDoesNotMatch") || e.contains("403") || e.contains("Access"),
+        "{e}"
+    );
 
     config.s3_secret_access_key = Some(minio.secret_key.clone());
-    config.s3_endpoint = Some(format!("http://127.0.0.1:{}", closeloop_testkit::free_port()));
+    config.s3_endpoint = Some(format!(
+        "http://127.0.0.1:{}",
+        closeloop_testkit::free_port()
+    ));
     let e = closeloop_server::background::Background::start(config.clone(), |_| async {})
         .expect_err("refused");
     assert!(e.contains("s3"), "{e}");
@@ -147,16 +194,32 @@ fn readiness_fails_while_the_store_is_gone() {
     let minio = Minio::start().expect("a MinIO of our own");
     let b = bucket();
     let s = TestServer::start_with(|c| use_s3(c, &minio, &b));
-    assert_eq!(call("GET", &format!("{}/readyz", s.url), None, None, "").status, 200);
+    assert_eq!(
+        call("GET", &format!("{}/readyz", s.url), None, None, "").status,
+        200
+    );
     drop(minio);
     let r = call("GET", &format!("{}/readyz", s.url), None, None, "");
     assert_eq!(r.status, 503, "{}", r.body);
     assert_eq!(r.body["ready"], false);
     assert_eq!(r.body["database"], "ok");
-    assert!(r.body["blobs"].as_str().is_some_and(|m| m.contains("S3")), "{}", r.body);
+    assert!(
+        r.body["blobs"].as_str().is_some_and(|m| m.contains("S3")),
+        "{}",
+        r.body
+    );
     let (photo, sha) = jpeg(3);
     let t = token(&s, "wang", "wang-phone");
-    let put = call("PUT", &format!("{}/v1/blobs/{sha}", s.url), Some(&t), Some(&photo), "image/jpeg");
-    assert_eq!(put.status, 503, "the phone keeps the photo and retries later");
+    let put = call(
+        "PUT",
+        &format!("{}/v1/blobs/{sha}", s.url),
+        Some(&t),
+        Some(&photo),
+        "image/jpeg",
+    );
+    assert_eq!(
+        put.status, 503,
+        "the phone keeps the photo and retries later"
+    );
     assert_eq!(put.body["error"], "unavailable");
 }

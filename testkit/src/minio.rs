@@ -51,7 +51,9 @@ impl Minio {
     /// The server this test process shares, started on first use.
     pub fn shared() -> &'static Minio {
         static ONE: OnceLock<Minio> = OnceLock::new();
-        ONE.get_or_init(|| Minio::start().unwrap_or_else(|e| panic!("starting MinIO for tests: {e}")))
+        ONE.get_or_init(|| {
+            Minio::start().unwrap_or_else(|e| panic!("starting MinIO for tests: {e}"))
+        })
     }
 
     /// Starts a new server with its own folder.

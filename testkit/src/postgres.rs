@@ -24,7 +24,9 @@ fn bin_dir() -> Result<PathBuf, String> {
         return Ok(dir.into());
     }
     let mut found: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .map_err(|e| format!("no PostgreSQL binaries in /usr/lib/postgresql ({e}); set CLOSELOOP_PG_BIN"))?
+        .map_err(|e| {
+            format!("no PostgreSQL binaries in /usr/lib/postgresql ({e}); set CLOSELOOP_PG_BIN")
+        })?
         .filter_map(|e| e.ok())
         .filter_map(|e| {
             let v = e.file_name().to_string_lossy().parse::<u32>().ok()?;
@@ -68,10 +70,14 @@ impl Postgres {
             root = root.display()
         ))?;
         let mut initdb = as_service_user(&bin.join("initdb"));
-        initdb
-            .arg("-D")
-            .arg(&data)
-            .args(["-U", "closeloop", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+        initdb.arg("-D").arg(&data).args([
+            "-U",
+            "closeloop",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ]);
         run(initdb, "initdb")?;
         let mut last = String::new();
         for _ in 0..5 {
@@ -128,8 +134,26 @@ impl Postgres {
     /// Runs SQL with `psql` and returns its unaligned, tuples-only output.
     pub fn psql(&self, db: &str, sql: &str) -> Result<String, String> {
         let mut cmd = std::process::Command::new(self.bin.join("psql"));
-        cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1"])
-            .args(["-p", &self.port.to_string(), "-U", "closeloop", "-d", db, "-c", sql]);
+        cmd.args([
+            "-X",
+            "-q",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            "127.0.0.1",
+        ])
+        .args([
+            "-p",
+            &self.port.to_string(),
+            "-U",
+            "closeloop",
+            "-d",
+            db,
+            "-c",
+            sql,
+        ]);
         run(cmd, "psql").map(|s| s.trim().to_owned())
     }
 

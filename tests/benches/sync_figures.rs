@@ -6,18 +6,10 @@
 //!
 //! Run: `scripts/bench-sync` (builds the release server, then this).
 
-use automerge::{ActorId, AutoCommit};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use closeloop::api::*;
 use closeloop_e2e::Phone;
 use closeloop_e2e::proxy::CuttingProxy;
-use closeloop_model::doc::{DocKind, Header, hazard};
-use closeloop_model::lifecycle::{Event, EventKind, Report, Severity};
-use closeloop_model::roles::{Role, SiteRef};
-use serde_json::{Value, json};
 use std::process::{Child, Command};
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -244,112 +236,22 @@ fn day_of_work() {
     );
 }
 
-fn post(url: &str, token: Option<&str>, body: &Value) -> (u16, Value) {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut req = agent.post(url).header("content-type", "application/json");
-    if let Some(t) = token {
-        req = req.header("authorization", &format!("Bearer {t}"));
-    }
-    let mut res = req.send(body.to_string()).expect("transport");
-    let status = res.status().as_u16();
-    let text = res.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
 fn many_devices(devices: usize, rounds: usize) {
     let server = start_server();
-    let url = server.url.clone();
-    let (_, admin) = post(
-        &format!("{url}/v1/auth/login"),
-        None,
-        &json!({"username": "admin", "password": "admin-demo-pass", "device_id": "bench"}),
-    );
-    let admin = admin["access_token"]
-        .as_str()
-        .expect("admin token")
-        .to_owned();
-    for d in 0..devices {
-        let (s, b) = post(
-            &format!("{url}/v1/admin/users"),
-            Some(&admin),
-            &json!({"username": format!("dev{d}"), "password": "device-pass", "display_name": format!("dev{d}"), "role": "inspector", "grid_ids": ["grid-1"]}),
-        );
-        assert_eq!(s, 201, "{b}");
-    }
-    let (_, wang) = post(
-        &format!("{url}/v1/auth/login"),
-        None,
-        &json!({"username": "wang", "password": "wang-demo-pass", "device_id": "probe"}),
-    );
-    let site = {
-        let t = wang["access_token"].as_str().expect("token");
-        let (_, feed) = post(&format!("{url}/v1/sync"), Some(t), &json!({"cursor": null}));
-        feed["feed"]
-            .as_array()
-            .expect("feed")
-            .iter()
-            .find(|e| e["kind"] == "site")
-            .expect("a site")["site_id"]
-            .as_str()
-            .expect("id")
-            .to_owned()
-    };
-    let latencies = Arc::new(std::sync::Mutex::new(Vec::new()));
-    let started = Instant::now();
-    let threads: Vec<_> = (0..devices)
-        .map(|d| {
-            let (url, site, latencies) = (url.clone(), site.clone(), latencies.clone());
-            std::thread::spawn(move || {
-                let (_, login) = post(&format!("{url}/v1/auth/login"), None, &json!({"username": format!("dev{d}"), "password": "device-pass", "device_id": format!("dev{d}-phone")}));
-                let token = login["access_token"].as_str().expect("token").to_owned();
-                let user = login["user"]["user_id"].as_str().expect("id").to_owned();
-                let actor = ActorId::random();
-                post(&format!("{url}/v1/devices/actors"), Some(&token), &json!({"actor_ids": [actor.to_hex_string()]}));
-                let mut doc = AutoCommit::new().with_actor(actor);
-                let header = Header { kind: DocKind::Hazard, id: format!("hzd-bench-{d}"), site: SiteRef { org_id: "demo-org".into(), grid_id: "grid-1".into(), site_id: site } };
-                let report = EventKind::Reported(Report { title: "bench".into(), severity: Severity::General, clauses: vec![], item_id: None, gb35181: None, measure: String::new(), deadline: None });
-                hazard::create(&mut doc, &header, None, &Event { id: "e0".into(), kind: report, by: user.clone(), role: Role::Inspector, at: 0, note: String::new(), photos: vec![] }).expect("create");
-                let mut synced = Vec::new();
-                let mut cursor = Value::Null;
-                let mut mine = Vec::new();
-                for r in 0..rounds {
-                    if r > 0 {
-                        hazard::append_event(&mut doc, &Event { id: format!("e{r}"), kind: EventKind::Commented, by: user.clone(), role: Role::Inspector, at: r as i64, note: "still there".into(), photos: vec![] }).expect("event");
-                    }
-                    let delta = doc.save_after(&synced);
-                    let t = Instant::now();
-                    let (status, body) = post(&format!("{url}/v1/sync"), Some(&token), &json!({"cursor": cursor, "push": [{"doc_id": header.id, "changes": B64.encode(delta)}], "feed_limit": 1000}));
-                    mine.push(t.elapsed().as_secs_f64() * 1000.0);
-                    assert_eq!(status, 200, "{body}");
-                    assert_eq!(body["results"][0]["status"], "accepted", "{body}");
-                    cursor = body["cursor"].clone();
-                    synced = doc.get_heads();
-                }
-                latencies.lock().expect("lock").extend(mine);
-            })
-        })
-        .collect();
-    for t in threads {
-        t.join().expect("device thread");
-    }
-    let wall = started.elapsed().as_secs_f64();
-    let mut l = latencies.lock().expect("lock").clone();
-    l.sort_by(f64::total_cmp);
-    let pct = |p: f64| l[((l.len() as f64 - 1.0) * p).round() as usize];
+    let (f, ()) =
+        closeloop_e2e::load::run(std::slice::from_ref(&server.url), devices, rounds, || ());
     let (cpu, rss) = usage(server.child.id());
     println!(
         "== {devices} devices syncing at once (push one change + pull the grid's feed, {rounds} rounds each)"
     );
     println!(
-        "   {} requests in {wall:.1} s = {:.0} requests/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        l.len(),
-        l.len() as f64 / wall,
-        pct(0.5),
-        pct(0.99),
-        l[l.len() - 1]
+        "   {} requests in {:.1} s = {:.0} requests/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        f.requests,
+        f.seconds,
+        f.per_second(),
+        f.quantile(0.5),
+        f.quantile(0.99),
+        f.quantile(1.0)
     );
     println!(
         "   server CPU {cpu:.1} s in total (incl. start-up and {devices} argon2 logins), peak RSS {rss:.0} MiB"

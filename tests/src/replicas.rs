@@ -145,6 +145,11 @@ impl Replicas {
         self.dir.path().join(format!("r{i}.log"))
     }
 
+    /// The process id of replica `i`.
+    pub fn pid(&self, i: usize) -> u32 {
+        self.procs[i].as_ref().expect("running").id()
+    }
+
     /// What replica `i` has logged (JSON lines).
     pub fn log(&self, i: usize) -> String {
         std::fs::read_to_string(self.log_path(i)).unwrap_or_default()

@@ -35,7 +35,8 @@ fn http_token(url: &str, user: &str) -> String {
         .send(body.to_string())
         .expect("transport");
     assert_eq!(res.status(), 200);
-    let v: Value = serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("json");
+    let v: Value =
+        serde_json::from_str(&res.body_mut().read_to_string().expect("body")).expect("json");
     v["access_token"].as_str().expect("token").to_owned()
 }
 
@@ -50,7 +51,10 @@ fn get_json(url: &str, token: &str) -> Value {
 }
 
 fn status_of(p: &Phone, hz: &str) -> Option<HazardStatus> {
-    p.run(p.ws.hazard(hz.to_owned())).expect("hazard").summary.status
+    p.run(p.ws.hazard(hz.to_owned()))
+        .expect("hazard")
+        .summary
+        .status
 }
 
 #[test]
@@ -58,7 +62,11 @@ fn phones_on_different_replicas_converge_and_share_photos() {
     let replicas = Replicas::start(binary(), 3);
     let restaurant = replicas.sites[0].0.clone();
     let (wang, zhang, hz) = assigned_hazard_via(replicas.url(0), replicas.url(1), &restaurant);
-    assert_eq!(status_of(&zhang, &hz), Some(HazardStatus::Assigned), "reached replica 1's phone");
+    assert_eq!(
+        status_of(&zhang, &hz),
+        Some(HazardStatus::Assigned),
+        "reached replica 1's phone"
+    );
 
     // The owner's after-photo goes up through replica 1 into the shared bucket.
     zhang
@@ -70,15 +78,24 @@ fn phones_on_different_replicas_converge_and_share_photos() {
         ))
         .expect("rectify");
     let r = zhang.sync();
-    assert!(r.refused.is_empty() && r.upload_failures.is_empty(), "{r:?}");
+    assert!(
+        r.refused.is_empty() && r.upload_failures.is_empty(),
+        "{r:?}"
+    );
 
     // Replica 2 sees the evidence replica 1 stored, so the supervisor there may accept.
     let li = Phone::login(replicas.url(2), "li");
     li.sync();
     let review = li.run(li.ws.hazard(hz.clone())).expect("hazard");
-    assert_eq!(review.summary.status, Some(HazardStatus::RectificationSubmitted));
-    li.run(li.ws.act_on_hazard(hz.clone(), HazardAction::Accept, "好".into(), vec![]))
-        .expect("accept");
+    assert_eq!(
+        review.summary.status,
+        Some(HazardStatus::RectificationSubmitted)
+    );
+    li.run(
+        li.ws
+            .act_on_hazard(hz.clone(), HazardAction::Accept, "好".into(), vec![]),
+    )
+    .expect("accept");
     let r = li.sync();
     assert!(r.refused.is_empty(), "{r:?}");
 
@@ -87,7 +104,12 @@ fn phones_on_different_replicas_converge_and_share_photos() {
     for p in [&wang, &zhang, &li] {
         assert_eq!(status_of(p, &hz), Some(HazardStatus::Accepted));
     }
-    let timeline = |p: &Phone| p.run(p.ws.hazard(hz.clone())).expect("hazard").timeline.len();
+    let timeline = |p: &Phone| {
+        p.run(p.ws.hazard(hz.clone()))
+            .expect("hazard")
+            .timeline
+            .len()
+    };
     assert_eq!(timeline(&wang), timeline(&li));
     assert_eq!(timeline(&zhang), timeline(&li));
 
@@ -101,11 +123,27 @@ fn phones_on_different_replicas_converge_and_share_photos() {
         .call()
         .expect("transport");
     assert_eq!(res.status(), 307);
-    let location = res.headers()["location"].to_str().expect("location").to_owned();
-    assert!(location.contains(&format!("/{}/", replicas.bucket)), "{location}");
-    let bytes = agent().get(&location).call().expect("transport").into_body().read_to_vec().expect("jpeg");
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    assert!(
+        location.contains(&format!("/{}/", replicas.bucket)),
+        "{location}"
+    );
+    let bytes = agent()
+        .get(&location)
+        .call()
+        .expect("transport")
+        .into_body()
+        .read_to_vec()
+        .expect("jpeg");
     assert_eq!(&bytes[..3], &[0xff, 0xd8, 0xff], "a JPEG");
-    assert_eq!(photo, closeloop_e2e::sha256_hex(&bytes), "the bytes hash to their name");
+    assert_eq!(
+        photo,
+        closeloop_e2e::sha256_hex(&bytes),
+        "the bytes hash to their name"
+    );
 }
 
 #[test]
@@ -120,7 +158,11 @@ fn one_document_changed_through_two_replicas_at_once_loses_nothing() {
         .collect();
     phones[0].sync();
     let insp = phones[0]
-        .run(phones[0].ws.start_inspection(restaurant, InspectionPurpose::FullInspection))
+        .run(
+            phones[0]
+                .ws
+                .start_inspection(restaurant, InspectionPurpose::FullInspection),
+        )
         .expect("start");
     phones[0].sync();
     for p in &phones[1..] {
@@ -145,8 +187,13 @@ fn one_document_changed_through_two_replicas_at_once_loses_nothing() {
             std::thread::spawn(move || {
                 for round in 0..ROUNDS {
                     let item = items[round * DEVICES + d].clone();
-                    p.run(p.ws.answer_item(insp.clone(), item, Answer::NotApplicable, format!("device {d}")))
-                        .expect("answer");
+                    p.run(p.ws.answer_item(
+                        insp.clone(),
+                        item,
+                        Answer::NotApplicable,
+                        format!("device {d}"),
+                    ))
+                    .expect("answer");
                     // Every device pushes to the same document at the same moment.
                     start.wait();
                     let r = p.sync();
@@ -170,7 +217,11 @@ fn one_document_changed_through_two_replicas_at_once_loses_nothing() {
             .count()
     };
     for p in &phones {
-        assert_eq!(answered(p), DEVICES * ROUNDS, "every answer reached every device");
+        assert_eq!(
+            answered(p),
+            DEVICES * ROUNDS,
+            "every answer reached every device"
+        );
     }
     let conflicts: u64 = (0..2)
         .map(|i| {
@@ -191,7 +242,10 @@ fn one_document_changed_through_two_replicas_at_once_loses_nothing() {
     assert!(conflicts > 0, "the pushes really met on one document");
     for i in 0..2 {
         let token = http_token(replicas.url(i), "li");
-        let server = get_json(&format!("{}/v1/inspections/{insp}", replicas.url(i)), &token);
+        let server = get_json(
+            &format!("{}/v1/inspections/{insp}", replicas.url(i)),
+            &token,
+        );
         let answered = server["items"]
             .as_array()
             .expect("items")
@@ -216,8 +270,12 @@ fn hazard_events_reach_streams_on_every_replica() {
     let streams: Vec<EventStream> = (0..2)
         .map(|i| {
             let token = http_token(replicas.url(i), "li");
-            let s = EventStream::open(&format!("{}/v1/hazard-events", replicas.url(i)), &token, None)
-                .expect("stream");
+            let s = EventStream::open(
+                &format!("{}/v1/hazard-events", replicas.url(i)),
+                &token,
+                None,
+            )
+            .expect("stream");
             assert_eq!(s.expect(WAIT).event, "ready");
             s
         })
@@ -229,10 +287,16 @@ fn hazard_events_reach_streams_on_every_replica() {
     for s in &streams {
         let (e, v) = hazard_event(s);
         assert_eq!(v["id"], hz.as_str());
-        assert_eq!(v["status"], "assigned", "wang's one sync carried report and assignment");
+        assert_eq!(
+            v["status"], "assigned",
+            "wang's one sync carried report and assignment"
+        );
         first_ids.push(e.id.expect("id"));
     }
-    assert_eq!(first_ids[0], first_ids[1], "the same change has the same number everywhere");
+    assert_eq!(
+        first_ids[0], first_ids[1],
+        "the same change has the same number everywhere"
+    );
 
     zhang
         .run(zhang.ws.act_on_hazard(
@@ -268,7 +332,10 @@ fn a_stopping_replica_finishes_its_sync_and_the_others_carry_on() {
     let wang = Phone::login(replicas.url(0), "wang");
     wang.sync();
     let insp = wang
-        .run(wang.ws.start_inspection(restaurant, InspectionPurpose::Patrol))
+        .run(
+            wang.ws
+                .start_inspection(restaurant, InspectionPurpose::Patrol),
+        )
         .expect("start");
 
     // A sync request whose body is still arriving when the replica is told to stop.
@@ -292,11 +359,16 @@ fn a_stopping_replica_finishes_its_sync_and_the_others_carry_on() {
     conn.read_to_string(&mut answer).expect("answer");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     let status = replicas.wait(0);
-    assert!(status.success(), "a clean exit: {status}\n{}", replicas.log(0));
+    assert!(
+        status.success(),
+        "a clean exit: {status}\n{}",
+        replicas.log(0)
+    );
     let log = replicas.log(0);
     assert!(log.contains("finishing requests in flight"), "{log}");
     assert!(
-        log.lines().any(|l| l.contains("\"request_id\"") && l.contains("/v1/sync")),
+        log.lines()
+            .any(|l| l.contains("\"request_id\"") && l.contains("/v1/sync")),
         "JSON log lines carry the request id: {log}"
     );
 
@@ -310,6 +382,9 @@ fn a_stopping_replica_finishes_its_sync_and_the_others_carry_on() {
     let r = wang.sync();
     assert!(r.refused.is_empty(), "{r:?}");
     let token = http_token(replicas.url(1), "li");
-    let server = get_json(&format!("{}/v1/inspections/{insp}", replicas.url(1)), &token);
+    let server = get_json(
+        &format!("{}/v1/inspections/{insp}", replicas.url(1)),
+        &token,
+    );
     assert_eq!(server["id"], insp.as_str(), "{server}");
 }

@@ -85,7 +85,10 @@ impl S3Store {
                 .map_err(|e| {
                     io(
                         "bucket",
-                        format!("{bucket} cannot be reached and could not be created: {}", detail(&e)),
+                        format!(
+                            "{bucket} cannot be reached and could not be created: {}",
+                            detail(&e)
+                        ),
                     )
                 })?;
         }
@@ -140,8 +143,9 @@ impl S3Store {
 
     /// A URL that serves the object for `presign_seconds` without credentials.
     pub async fn presigned_get(&self, sha256: &str) -> std::io::Result<String> {
-        let config = PresigningConfig::expires_in(Duration::from_secs(self.settings.presign_seconds))
-            .map_err(|e| io("presign", e))?;
+        let config =
+            PresigningConfig::expires_in(Duration::from_secs(self.settings.presign_seconds))
+                .map_err(|e| io("presign", e))?;
         let req = self
             .client
             .get_object()

@@ -129,7 +129,10 @@ pub async fn get(
         // The store serves the bytes itself; the URL expires long before the cache would.
         Fetch::Redirect(url) => Ok((
             StatusCode::TEMPORARY_REDIRECT,
-            [(header::LOCATION, url.as_str()), (header::CACHE_CONTROL, "no-store")],
+            [
+                (header::LOCATION, url.as_str()),
+                (header::CACHE_CONTROL, "no-store"),
+            ],
         )
             .into_response()),
         Fetch::Missing => Err(ApiError::NotFound(format!("blob {sha256}"))),

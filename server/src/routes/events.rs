@@ -14,6 +14,7 @@ use futures_util::Stream;
 use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 
@@ -48,7 +49,7 @@ impl Drop for Feed {
 
 enum Next {
     Ready(i64),
-    Hazard(HazardEvent),
+    Hazard(Arc<HazardEvent>),
 }
 
 async fn next(f: &mut Feed) -> Option<Next> {
@@ -59,7 +60,7 @@ async fn next(f: &mut Feed) -> Option<Next> {
     loop {
         if let Some(e) = f.pending.pop_front() {
             f.last = f.last.max(e.seq);
-            return Some(Next::Hazard(e));
+            return Some(Next::Hazard(Arc::new(e)));
         }
         if f.replay {
             match replay(&f.state, &f.user, f.last, REPLAY_PAGE).await {
@@ -108,7 +109,9 @@ pub async fn stream(
                 .ok()
                 .and_then(|s| s.trim().parse::<i64>().ok())
                 .filter(|n| *n >= 0)
-                .ok_or_else(|| ApiError::bad("Last-Event-ID", "not an event id this server sent"))?,
+                .ok_or_else(|| {
+                    ApiError::bad("Last-Event-ID", "not an event id this server sent")
+                })?,
         ),
         None => q.after,
     };
@@ -140,7 +143,7 @@ pub async fn stream(
             Next::Hazard(h) => Event::default()
                 .id(h.seq.to_string())
                 .event("hazard")
-                .json_data(&h)
+                .json_data(&*h)
                 .unwrap_or_else(|_| Event::default().comment("unserialisable event")),
         };
         Some((Ok::<_, Infallible>(event), f))

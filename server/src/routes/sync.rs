@@ -168,9 +168,7 @@ pub async fn sync(
         });
     }
     let accepted = results.iter().filter(|r| r.status == "accepted").count();
-    state
-        .metrics
-        .sync_batch(accepted, results.len() - accepted);
+    state.metrics.sync_batch(accepted, results.len() - accepted);
     // Every batch up to `head` is committed (feed numbers follow commit order), so an empty page
     // may move the cursor up to it.
     let head = feed::head(&state.db.pool).await?;

@@ -1,15 +1,15 @@
 //! A real server on a free port with the demo organisation, and a small blocking JSON client.
 #![allow(dead_code)] // each test binary uses a different subset
 
-use closeloop_server::background::Background;
-use closeloop_server::config::Config;
-use closeloop_server::{AppState, demo};
 use automerge::{ActorId, AutoCommit};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use closeloop_model::doc::{DocKind, Header, hazard};
 use closeloop_model::lifecycle::{Event, EventKind, Report, Severity};
 use closeloop_model::roles::{Role, SiteRef};
+use closeloop_server::background::Background;
+use closeloop_server::config::Config;
+use closeloop_server::{AppState, demo};
 use serde_json::{Value, json};
 
 pub struct TestServer {
