@@ -53,15 +53,7 @@ fn measure(pg: &Postgres, replicas: usize, devices: usize, rounds: usize) {
     println!(
         "== PostgreSQL, {replicas} replica(s), {devices} devices x {rounds} syncs (push one change + pull the grid's feed)"
     );
-    println!(
-        "   {} requests in {:.1} s = {:.0} requests/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        f.requests,
-        f.seconds,
-        f.per_second(),
-        f.quantile(0.5),
-        f.quantile(0.99),
-        f.quantile(1.0)
-    );
+    println!("   {}", f.summary());
     println!(
         "   CPU while timed: server(s) {servers:.1} s, PostgreSQL {db:.1} s, of {:.1} s on {} cores (the load generator takes the rest)",
         f.seconds * std::thread::available_parallelism().map_or(1, |n| n.get()) as f64,

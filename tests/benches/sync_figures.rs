@@ -244,15 +244,7 @@ fn many_devices(devices: usize, rounds: usize) {
     println!(
         "== {devices} devices syncing at once (push one change + pull the grid's feed, {rounds} rounds each)"
     );
-    println!(
-        "   {} requests in {:.1} s = {:.0} requests/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        f.requests,
-        f.seconds,
-        f.per_second(),
-        f.quantile(0.5),
-        f.quantile(0.99),
-        f.quantile(1.0)
-    );
+    println!("   {}", f.summary());
     println!(
         "   server CPU {cpu:.1} s in total (incl. start-up and {devices} argon2 logins), peak RSS {rss:.0} MiB"
     );

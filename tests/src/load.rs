@@ -25,6 +25,19 @@ impl Figures {
         self.requests as f64 / self.seconds
     }
 
+    /// One line: requests, rate and latency quantiles.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} requests in {:.1} s = {:.0} requests/s; latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            self.requests,
+            self.seconds,
+            self.per_second(),
+            self.quantile(0.5),
+            self.quantile(0.99),
+            self.quantile(1.0)
+        )
+    }
+
     /// The latency at quantile `q` (0..=1).
     pub fn quantile(&self, q: f64) -> f64 {
         let l = &self.latencies_ms;
