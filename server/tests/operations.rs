@@ -222,7 +222,7 @@ fn shutdown_finishes_the_sync_in_flight_and_ends_streams() {
     std::thread::sleep(Duration::from_millis(200));
 
     let state = s.state.clone();
-    let stopping = std::thread::spawn(move || drop(s));
+    let stopping = std::thread::spawn(move || s.stop());
     for _ in 0..200 {
         if state.shutdown.is_draining() {
             break;
@@ -241,7 +241,7 @@ fn shutdown_finishes_the_sync_in_flight_and_ends_streams() {
     conn.read_to_string(&mut answer).expect("answer");
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.contains("\"accepted\""), "{answer}");
-    stopping.join().expect("the server stopped");
+    let _data = stopping.join().expect("the server stopped");
 
     let kept: i64 = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -59,6 +59,12 @@ impl TestServer {
         }
     }
 
+    /// Stops the server gracefully and hands back its data folder, so the data outlives it.
+    pub fn stop(self) -> tempfile::TempDir {
+        drop(self.server);
+        self._dir
+    }
+
     /// Runs a future on a throwaway runtime (for direct database checks).
     pub fn block<F: Future>(&self, f: F) -> F::Output {
         self.server.block(f)
