@@ -65,6 +65,8 @@ impl Replicas {
             .arg("--data-dir")
             .arg(dir.path().join("demo"))
             .env("RUST_LOG", "warn")
+            // The server reads every CLOSELOOP_* variable as a setting; this one is the tests'.
+            .env_remove("CLOSELOOP_TEST_DATABASE")
             .output()
             .expect("demo runs");
         let out = String::from_utf8_lossy(&demo.stdout).into_owned();
@@ -112,6 +114,7 @@ impl Replicas {
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .args(["--log-format", "json"])
             .env("RUST_LOG", "info")
+            .env_remove("CLOSELOOP_TEST_DATABASE")
             .stdin(Stdio::null())
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
