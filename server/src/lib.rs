@@ -24,9 +24,7 @@ use crate::config::{Config, JwtKey};
 use crate::db::Db;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use std::sync::Arc;
@@ -150,73 +148,6 @@ async fn trace(State(state): State<AppState>, mut req: Request, next: Next) -> R
     res
 }
 
-/// `GET /readyz`: whether this replica should get traffic: not draining, database and blob store
-/// answering.
-async fn readyz(State(state): State<AppState>) -> (StatusCode, axum::Json<serde_json::Value>) {
-    use serde_json::json;
-    if state.shutdown.is_draining() {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            axum::Json(json!({"ready": false, "reason": "shutting down"})),
-        );
-    }
-    let limit = std::time::Duration::from_secs(3);
-    let database = match tokio::time::timeout(
-        limit,
-        sqlx::query("SELECT 1 AS one").fetch_one(&state.db.pool),
-    )
-    .await
-    {
-        Ok(Ok(_)) => "ok".to_owned(),
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => "no answer within 3 s".to_owned(),
-    };
-    let blobs = match tokio::time::timeout(limit, state.blobs.check()).await {
-        Ok(Ok(())) => "ok".to_owned(),
-        Ok(Err(e)) => e.to_string(),
-        Err(_) => "no answer within 3 s".to_owned(),
-    };
-    let ready = database == "ok" && blobs == "ok";
-    if !ready {
-        tracing::warn!(%database, %blobs, "not ready");
-    }
-    (
-        if ready {
-            StatusCode::OK
-        } else {
-            StatusCode::SERVICE_UNAVAILABLE
-        },
-        axum::Json(json!({"ready": ready, "database": database, "blobs": blobs})),
-    )
-}
-
-/// `GET /metrics`: Prometheus text; with `metrics_token` set, only for `Bearer <token>`.
-async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
-    if let Some(token) = &state.config.metrics_token {
-        let given = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if given != Some(token.as_str()) {
-            return StatusCode::UNAUTHORIZED.into_response();
-        }
-    }
-    let pool = &state.db.pool;
-    let text = state.metrics.render((
-        pool.size(),
-        pool.num_idle(),
-        pool.options().get_max_connections(),
-    ));
-    (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
-        .into_response()
-}
-
 /// The OpenAPI description of every route, served as is.
 pub const OPENAPI: &str = include_str!("../openapi.json");
 
@@ -259,7 +190,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// The HTTP routes.
 pub fn app(state: AppState) -> Router {
-    use routes::{admin, auth, blobs, events, hazards, inspections, sites, sync};
+    use routes::{admin, auth, blobs, events, hazards, inspections, ops, sites, sync};
     Router::new()
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/refresh", post(auth::refresh))
@@ -284,8 +215,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/users", post(admin::create_user))
         .route("/v1/admin/users/{user_id}/scope", put(admin::set_scope))
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .route("/v1/openapi.json", get(openapi))
         // Handlers read bodies themselves with their own limits and JSON errors.
         .layer(DefaultBodyLimit::disable())

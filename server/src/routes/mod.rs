@@ -6,6 +6,7 @@ pub mod blobs;
 pub mod events;
 pub mod hazards;
 pub mod inspections;
+pub mod ops;
 pub mod sites;
 pub mod sync;
 
