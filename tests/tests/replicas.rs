@@ -388,3 +388,51 @@ fn a_stopping_replica_finishes_its_sync_and_the_others_carry_on() {
     );
     assert_eq!(server["id"], insp.as_str(), "{server}");
 }
+
+#[test]
+fn a_replica_whose_listener_connection_dies_still_delivers_every_change() {
+    let replicas = Replicas::start(binary(), 2);
+    let restaurant = replicas.sites[0].0.clone();
+    let token = http_token(replicas.url(1), "li");
+    let stream = EventStream::open(
+        &format!("{}/v1/hazard-events", replicas.url(1)),
+        &token,
+        None,
+    )
+    .expect("stream");
+    assert_eq!(stream.expect(WAIT).event, "ready");
+    let database = replicas
+        .database_url
+        .rsplit('/')
+        .next()
+        .expect("database name")
+        .to_owned();
+    let killed = closeloop_testkit::Postgres::shared()
+        .psql(
+            "postgres",
+            &format!(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{database}' AND query ILIKE 'LISTEN%'"
+            ),
+        )
+        .expect("psql");
+    assert_eq!(killed, "2", "each replica listens on one connection");
+    // Changed through replica 0 while replica 1 may still be reconnecting: the change arrives
+    // live or by the replay that follows the reconnect, never not at all.
+    let (_wang, zhang, hz) = assigned_hazard_via(replicas.url(0), replicas.url(0), &restaurant);
+    let (_, v) = hazard_event(&stream);
+    assert_eq!(v["id"], hz.as_str());
+    zhang
+        .run(zhang.ws.act_on_hazard(
+            hz.clone(),
+            HazardAction::SubmitRectification,
+            "已清理".into(),
+            vec![zhang.take_photo("after", 5)],
+        ))
+        .expect("rectify");
+    zhang.sync();
+    let (_, v) = hazard_event(&stream);
+    assert_eq!(
+        v["status"], "rectification_submitted",
+        "and live again afterwards"
+    );
+}
