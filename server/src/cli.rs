@@ -72,7 +72,7 @@ pub async fn run() -> ExitCode {
                 eprintln!("{e}");
             }
             eprintln!(
-                "usage: closeloop-server [serve|demo] [--config FILE] [--bind ADDR] [--data-dir DIR] [--database-url URL]"
+                "usage: closeloop-server [serve|demo] [--config FILE] [--<setting> VALUE]…\n  e.g. --bind ADDR --data-dir DIR --database-url URL --s3-bucket NAME --log-format json\n  every setting: server/README.md"
             );
             return ExitCode::from(2);
         }
