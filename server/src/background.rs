@@ -14,6 +14,25 @@ pub struct Background {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// The configuration of a throwaway server keeping its files in `data_dir`, on SQLite there or on
+/// `database_url`. PostgreSQL means replicas, which must be given shared JWT keys (see
+/// [`Config::validate`]), so a fixed test key is set then.
+pub fn throwaway_config(data_dir: &std::path::Path, database_url: Option<String>) -> Config {
+    let jwt_keys = match database_url {
+        Some(_) => vec![crate::config::JwtKey {
+            kid: "test".into(),
+            secret: "a test key of at least thirty-two bytes".into(),
+        }],
+        None => Vec::new(),
+    };
+    Config {
+        data_dir: data_dir.to_owned(),
+        database_url,
+        jwt_keys,
+        ..Config::default()
+    }
+}
+
 impl Background {
     /// Opens `config`'s storage, runs `setup` on the state (e.g. the demo), then serves on
     /// 127.0.0.1 with a port the system picks.

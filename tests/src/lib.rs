@@ -10,7 +10,6 @@ use closeloop::api::{
     self, CoreError, SyncListener, SyncProgress, SyncReport, UserIdentity, UserRole,
 };
 use closeloop_server::background::Background;
-use closeloop_server::config::Config;
 use closeloop_server::demo;
 use std::sync::{Arc, Mutex};
 
@@ -27,18 +26,10 @@ impl Cluster {
     /// Starts a server with the demo organisation.
     pub fn start() -> Cluster {
         let dir = tempfile::tempdir().expect("tmp");
-        let mut config = Config {
-            data_dir: dir.path().to_owned(),
-            database_url: closeloop_testkit::test_database_url(),
-            ..Config::default()
-        };
-        if config.database_url.is_some() {
-            // PostgreSQL means replicas, which must be given shared keys.
-            config.jwt_keys = vec![closeloop_server::config::JwtKey {
-                kid: "test".into(),
-                secret: "a test key of at least thirty-two bytes".into(),
-            }];
-        }
+        let config = closeloop_server::background::throwaway_config(
+            dir.path(),
+            closeloop_testkit::test_database_url(),
+        );
         let (server, sites) = Background::start(config, |state| async move {
             demo::create(&state).await.expect("demo").sites
         })

@@ -27,18 +27,10 @@ impl TestServer {
 
     pub fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("tmp");
-        let mut config = Config {
-            data_dir: dir.path().to_owned(),
-            database_url: closeloop_testkit::test_database_url(),
-            ..Config::default()
-        };
-        if config.database_url.is_some() {
-            // PostgreSQL means replicas, which must be given shared keys.
-            config.jwt_keys = vec![closeloop_server::config::JwtKey {
-                kid: "test".into(),
-                secret: "a test key of at least thirty-two bytes".into(),
-            }];
-        }
+        let mut config = closeloop_server::background::throwaway_config(
+            dir.path(),
+            closeloop_testkit::test_database_url(),
+        );
         tweak(&mut config);
         let (server, sites) = Background::start(config, |state| async move {
             let d = demo::create(&state).await.expect("demo");
