@@ -10,7 +10,7 @@ use crate::sync::feed;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -38,7 +38,6 @@ struct Feed {
     pending: VecDeque<HazardEvent>,
     replay: bool,
     recheck: tokio::time::Interval,
-    started: bool,
 }
 
 impl Drop for Feed {
@@ -47,20 +46,12 @@ impl Drop for Feed {
     }
 }
 
-enum Next {
-    Ready(i64),
-    Hazard(Arc<HazardEvent>),
-}
-
-async fn next(f: &mut Feed) -> Option<Next> {
-    if !f.started {
-        f.started = true;
-        return Some(Next::Ready(f.last));
-    }
+/// The next hazard change the stream should send; `None` ends the stream.
+async fn next(f: &mut Feed) -> Option<Arc<HazardEvent>> {
     loop {
         if let Some(e) = f.pending.pop_front() {
             f.last = f.last.max(e.seq);
-            return Some(Next::Hazard(Arc::new(e)));
+            return Some(Arc::new(e));
         }
         if f.replay {
             match replay(&f.state, &f.user, f.last, REPLAY_PAGE).await {
@@ -86,7 +77,7 @@ async fn next(f: &mut Feed) -> Option<Next> {
                 Ok(Live::Hazard(e)) => {
                     if e.seq > f.last && crate::scope::visible(&f.user, &e.site()) {
                         f.last = e.seq;
-                        return Some(Next::Hazard(e));
+                        return Some(e);
                     }
                 }
                 Ok(Live::Gap) | Err(RecvError::Lagged(_)) => f.replay = true,
@@ -131,22 +122,21 @@ pub async fn stream(
         pending: VecDeque::new(),
         replay: resume.is_some(),
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK),
-        started: false,
         user,
         state,
     };
-    let events = futures_util::stream::unfold(feed, |mut f| async move {
-        let event = match next(&mut f).await? {
-            Next::Ready(after) => Event::default()
-                .event("ready")
-                .data(format!("{{\"after\":{after}}}")),
-            Next::Hazard(h) => Event::default()
-                .id(h.seq.to_string())
-                .event("hazard")
-                .json_data(&*h)
-                .unwrap_or_else(|_| Event::default().comment("unserialisable event")),
-        };
+    let ready = Event::default()
+        .event("ready")
+        .data(format!("{{\"after\":{last}}}"));
+    let hazards = futures_util::stream::unfold(feed, |mut f| async move {
+        let h = next(&mut f).await?;
+        let event = Event::default()
+            .id(h.seq.to_string())
+            .event("hazard")
+            .json_data(&*h)
+            .unwrap_or_else(|_| Event::default().comment("unserialisable event"));
         Some((Ok::<_, Infallible>(event), f))
     });
+    let events = futures_util::stream::once(async move { Ok(ready) }).chain(hazards);
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
