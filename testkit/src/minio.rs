@@ -1,7 +1,7 @@
 //! A MinIO S3 server in a temp folder on a free port. The binary is built from the Go module proxy
 //! by `scripts/tools/minio` (into `target/tools/bin`), or named by `CLOSELOOP_MINIO`.
 
-use crate::process::{free_port, watchdog};
+use crate::process::{Watchdog, free_port};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -16,7 +16,8 @@ pub struct Minio {
     pub secret_key: String,
     root: PathBuf,
     server: Mutex<Child>,
-    watchdog: Mutex<Child>,
+    /// Deletes the folder once `drop` has stopped the server (or kills it if this process dies).
+    _watchdog: Watchdog,
 }
 
 fn binary() -> Result<PathBuf, String> {
@@ -83,7 +84,7 @@ impl Minio {
                 .stderr(log)
                 .spawn()
                 .map_err(|e| format!("{}: {e}", bin.display()))?;
-            let wd = watchdog(&format!(
+            let wd = Watchdog::start(&format!(
                 "kill {pid} 2>/dev/null; while kill -0 {pid} 2>/dev/null; do sleep 0.05; done; rm -rf '{root}'",
                 pid = server.id(),
                 root = root.display()
@@ -104,7 +105,7 @@ impl Minio {
                         secret_key,
                         root,
                         server: Mutex::new(server),
-                        watchdog: Mutex::new(wd),
+                        _watchdog: wd,
                     });
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -131,12 +132,6 @@ impl Drop for Minio {
         if let Ok(mut s) = self.server.lock() {
             let _ = s.kill();
             let _ = s.wait();
-        }
-        if let Ok(mut wd) = self.watchdog.lock() {
-            if let Some(stdin) = wd.stdin.as_mut() {
-                let _ = stdin.write_all(b"\n");
-            }
-            let _ = wd.wait();
         }
     }
 }

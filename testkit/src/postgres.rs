@@ -2,12 +2,10 @@
 //! in a temp folder, on a free port, trusted on loopback. One per test process is shared
 //! ([`Postgres::shared`]); each test takes a fresh database of its own ([`Postgres::database`]).
 
-use crate::process::{as_service_user, free_port, give_to_service_user, run, watchdog};
-use std::io::Write;
+use crate::process::{Watchdog, as_service_user, free_port, give_to_service_user, run};
 use std::path::{Path, PathBuf};
-use std::process::Child;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Mutex, OnceLock};
 
 /// A running cluster, stopped and deleted when dropped or when the process ends.
 #[derive(Debug)]
@@ -15,7 +13,8 @@ pub struct Postgres {
     pub port: u16,
     root: PathBuf,
     bin: PathBuf,
-    watchdog: Mutex<Child>,
+    /// Stops the cluster and deletes its folder when the value is dropped.
+    _watchdog: Watchdog,
 }
 
 /// `CLOSELOOP_PG_BIN`, else the newest `/usr/lib/postgresql/*/bin` with `initdb`.
@@ -63,7 +62,7 @@ impl Postgres {
         give_to_service_user(&root)?;
         // From here on the watchdog owns the folder: it stops the server and removes it all.
         let pid_file = data.join("postmaster.pid");
-        let wd = watchdog(&format!(
+        let wd = Watchdog::start(&format!(
             "if [ -f '{pid}' ]; then p=$(head -1 '{pid}'); kill -QUIT \"$p\" 2>/dev/null; \
              while kill -0 \"$p\" 2>/dev/null; do sleep 0.05; done; fi; rm -rf '{root}'",
             pid = pid_file.display(),
@@ -101,7 +100,7 @@ impl Postgres {
                         port,
                         root,
                         bin,
-                        watchdog: Mutex::new(wd),
+                        _watchdog: wd,
                     });
                 }
                 Err(e) => {
@@ -160,16 +159,5 @@ impl Postgres {
     /// The folder holding the cluster (data and `server.log`).
     pub fn root(&self) -> &Path {
         &self.root
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        if let Ok(mut wd) = self.watchdog.lock() {
-            if let Some(stdin) = wd.stdin.as_mut() {
-                let _ = stdin.write_all(b"\n");
-            }
-            let _ = wd.wait();
-        }
     }
 }

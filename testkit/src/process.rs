@@ -1,7 +1,9 @@
 //! Ports, service users and the watchdog that cleans up after a test process.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 
 /// A loopback port nobody listens on right now.
 pub fn free_port() -> u16 {
@@ -48,15 +50,34 @@ pub fn give_to_service_user(dir: &Path) -> Result<(), String> {
     }
 }
 
-/// Runs `script` (sh) once this process's end closes the pipe; the returned child must be kept.
-pub fn watchdog(script: &str) -> Result<Child, String> {
-    Command::new("sh")
-        .args(["-c", &format!("read _ignored; {script}")])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("watchdog: {e}"))
+/// A shell that runs its script when dropped, or when this process ends and the kernel closes its
+/// stdin pipe, however the process ends.
+#[derive(Debug)]
+pub struct Watchdog(Mutex<Child>);
+
+impl Watchdog {
+    pub fn start(script: &str) -> Result<Watchdog, String> {
+        Command::new("sh")
+            .args(["-c", &format!("read _ignored; {script}")])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map(|c| Watchdog(Mutex::new(c)))
+            .map_err(|e| format!("watchdog: {e}"))
+    }
+}
+
+impl Drop for Watchdog {
+    /// Runs the script now and waits for it.
+    fn drop(&mut self) {
+        if let Ok(mut child) = self.0.lock() {
+            if let Some(stdin) = child.stdin.as_mut() {
+                let _ = stdin.write_all(b"\n");
+            }
+            let _ = child.wait();
+        }
+    }
 }
 
 /// Runs a command to completion; its output becomes the error when it fails.
