@@ -133,7 +133,7 @@ async fn an_inspection_through_the_exported_api() {
         .attach_photo(insp.clone(), None, bad_path.to_string_lossy().into_owned())
         .await
         .expect_err("corrupt");
-    assert!(matches!(err, CoreError::PhotoRejected { .. }), "{err:?}");
+    assert!(matches!(err, CoreError::PhotoDamaged { .. }), "{err:?}");
 
     let hazard = ws
         .raise_hazard(

@@ -7,6 +7,10 @@ use std::io::Cursor;
 #[path = "support/sample.rs"]
 mod sample;
 
+#[allow(dead_code)] // the bomb catalogue is for tests/photo_bombs.rs; the PNG builder is shared
+#[path = "support/photo_bombs.rs"]
+mod bombs;
+
 use closeloop::photo::{
     PhotoConfig, PhotoError, ProcessedPhoto, SourceFormat, process, process_file,
 };
@@ -518,4 +522,171 @@ fn files_over_the_size_cap_are_refused_before_reading() {
         process_file(&dir.path().join("missing.jpg"), &cfg()),
         Err(PhotoError::Io(_))
     ));
+}
+
+#[test]
+fn a_large_png_is_reduced_as_it_streams_and_keeps_its_picture_and_orientation() {
+    let stored = (3300, 1700);
+    let png = png_of(&image::DynamicImage::ImageRgb8(quadrants(
+        stored.0, stored.1,
+    )));
+    let photo = ok(&png);
+    assert_eq!((photo.width, photo.height), (1600, 824));
+    assert_eq!((photo.source_width, photo.source_height), (3300, 1700));
+    let colours = quadrant_colours(&decode(&photo.jpeg));
+    for (got, want) in colours.into_iter().zip([RED, GREEN, BLUE, WHITE]) {
+        assert_close(got, want, "reduced png");
+    }
+    let tiff = sample::exif_block(&ExifFields {
+        orientation: Some(8),
+        ..ExifFields::default()
+    });
+    let turned = ok(&sample::png_with_exif(&png, &tiff));
+    assert_eq!((turned.width, turned.height), (824, 1600));
+    let out = decode(&turned.jpeg);
+    for (quadrant, &from) in UPRIGHT[7].iter().enumerate() {
+        assert_close(
+            quadrant_colours(&out)[quadrant],
+            [RED, GREEN, BLUE, WHITE][from],
+            &format!("orientation 8, quadrant {quadrant}"),
+        );
+    }
+}
+
+/// The same four colour bands stored every way a PNG can hold them give the same evidence, byte
+/// for byte: palettes expand to the same colours, opaque 16-bit samples round back to the 8-bit
+/// ones, and an interlaced file assembles to the same picture.
+#[test]
+fn every_png_layout_of_one_picture_gives_the_same_evidence() {
+    use bombs::{PALETTE, Png, RGB, RGBA};
+    // 3400 px reduces by two on the way to 1600; 900 px is taken as it is.
+    for (width, height) in [(3400, 400), (900, 300)] {
+        let reference = ok(&Png::new(width, height, 8, RGB).to_vec());
+        assert_eq!(reference.width, width.min(1600));
+        let variants = [
+            ("rgba16", Png::new(width, height, 16, RGBA)),
+            ("rgb16", Png::new(width, height, 16, RGB)),
+            ("palette2", Png::new(width, height, 2, PALETTE)),
+            ("palette8", Png::new(width, height, 8, PALETTE)),
+            (
+                "interlaced",
+                Png {
+                    interlaced: true,
+                    ..Png::new(width, height, 8, RGB)
+                },
+            ),
+            (
+                "interlaced rgba16",
+                Png {
+                    interlaced: true,
+                    ..Png::new(width, height, 16, RGBA)
+                },
+            ),
+        ];
+        for (name, png) in variants {
+            let photo = ok(&png.to_vec());
+            assert_eq!(photo.jpeg, reference.jpeg, "{name} {width}x{height}");
+        }
+        let out = decode(&reference.jpeg).to_rgb8();
+        let band = |i: u32| {
+            out.get_pixel(out.width() * (2 * i + 1) / 8, out.height() / 2)
+                .0
+        };
+        for (i, want) in [RED, GREEN, BLUE, WHITE].into_iter().enumerate() {
+            assert_close(band(i as u32), want, &format!("band {i}"));
+        }
+    }
+}
+
+#[test]
+fn grey_pngs_of_every_depth_and_with_alpha_decode_as_grey() {
+    use bombs::{GREY, Png};
+    let reference = ok(&Png::new(2000, 300, 8, GREY).to_vec());
+    for depth in [4, 16] {
+        let photo = ok(&Png::new(2000, 300, depth, GREY).to_vec());
+        let (a, b) = (
+            decode(&photo.jpeg).to_luma8(),
+            decode(&reference.jpeg).to_luma8(),
+        );
+        for x in [100, 500, 900, 1300] {
+            let (got, want) = (a.get_pixel(x, 100).0[0], b.get_pixel(x, 100).0[0]);
+            assert!(
+                got.abs_diff(want) <= 12,
+                "depth {depth} at {x}: {got} vs {want}"
+            );
+        }
+    }
+    let half_clear = image::GrayAlphaImage::from_fn(400, 100, |x, _| {
+        image::LumaA(if x < 200 { [0, 0] } else { [0, 255] })
+    });
+    let photo = ok(&png_of(&image::DynamicImage::ImageLumaA8(half_clear)));
+    let out = decode(&photo.jpeg).to_luma8();
+    assert!(out.get_pixel(50, 50).0[0] > 240 && out.get_pixel(350, 50).0[0] < 15);
+}
+
+fn progressive_jpeg(width: u16, height: u16) -> Vec<u8> {
+    let pixels = sample::photo_pixels(width.into(), height.into(), 13);
+    let mut out = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut out, 85);
+    encoder.set_progressive(true);
+    encoder
+        .encode(&pixels, width, height, jpeg_encoder::ColorType::Rgb)
+        .unwrap();
+    out
+}
+
+#[test]
+fn a_progressive_jpeg_within_the_budget_is_accepted() {
+    let photo = ok(&progressive_jpeg(2400, 1800));
+    assert_eq!((photo.width, photo.height), (1600, 1200));
+}
+
+#[test]
+fn a_photo_whose_decoding_would_exceed_the_budget_is_refused_before_decoding() {
+    let tight = PhotoConfig {
+        max_decode_bytes: 4_000_000,
+        ..PhotoConfig::default()
+    };
+    let refused = |bytes: &[u8]| match process(bytes, &tight) {
+        Err(PhotoError::TooLargeToDecode {
+            layout,
+            needed_bytes,
+            max_bytes,
+            ..
+        }) => {
+            assert!(needed_bytes > max_bytes && max_bytes == 4_000_000);
+            layout
+        }
+        other => panic!("expected TooLargeToDecode, got {other:?}"),
+    };
+    let progressive = progressive_jpeg(1200, 900);
+    assert!(refused(&progressive).contains("progressive JPEG"));
+    let interlaced = bombs::Png {
+        interlaced: true,
+        ..bombs::Png::new(1200, 900, 8, bombs::RGB)
+    };
+    assert!(refused(&interlaced.to_vec()).contains("interlaced PNG"));
+    // The message says what it would take and what is allowed.
+    let message = process(&progressive, &tight).unwrap_err().to_string();
+    assert!(
+        message.contains("1200×900") && message.contains("the 4 MB"),
+        "{message}"
+    );
+    // The same files within the default budget are fine, and so is a baseline JPEG of that size
+    // under the tight one: it is decoded at a reduced scale.
+    ok(&progressive);
+    ok(&interlaced.to_vec());
+    let small_target = PhotoConfig {
+        max_edge: 400,
+        ..tight
+    };
+    assert!(process(&sample::photo_jpeg(1200, 900, 85, 14), &small_target).is_ok());
+}
+
+#[test]
+fn html_behind_a_jpeg_signature_is_refused_as_damaged() {
+    let mut html = vec![0xFF, 0xD8];
+    html.extend(b"<html><script>alert(1)</script></html>");
+    html.extend([0xFF, 0xD9]);
+    corrupt(process(&html, &cfg()));
 }

@@ -172,9 +172,24 @@ def test_typed_errors_arrive_as_python_exceptions(tmp_path):
 
         corrupt = tmp_path / "broken.jpg"
         corrupt.write_bytes(b"\xff\xd8\xff\xe0 truncated")
-        with pytest.raises(CoreError.PhotoRejected) as rejected:
+        with pytest.raises(CoreError.PhotoDamaged) as damaged:
             await ws.attach_photo(inspection_id, None, str(corrupt))
-        assert rejected.value.reason
+        assert damaged.value.reason
+
+        gif = tmp_path / "meme.gif"
+        gif.write_bytes(b"GIF89a" + bytes(16))
+        with pytest.raises(CoreError.PhotoUnsupported) as foreign:
+            await ws.attach_photo(inspection_id, None, str(gif))
+        assert "GIF" in foreign.value.reason
+
+        # A PNG header claiming 100,000 x 100,000 pixels: refused from the header alone.
+        huge = tmp_path / "huge.png"
+        ihdr = (100_000).to_bytes(4, "big") * 2 + bytes([8, 2, 0, 0, 0])
+        huge.write_bytes(b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR" + ihdr + bytes(4))
+        with pytest.raises(CoreError.PhotoTooLarge) as too_large:
+            await ws.attach_photo(inspection_id, None, str(huge))
+        assert (too_large.value.width, too_large.value.height) == (100_000, 100_000)
+        assert too_large.value.reason
 
         hazard = await ws.raise_hazard(inspection_id, EXITS, "", [])
         with pytest.raises(CoreError.NotAllowed) as refused:

@@ -71,7 +71,7 @@ struct BindingTest {
         do {
             _ = try await ws.attachPhoto(inspectionId: inspectionId, itemId: nil, path: corrupt.path)
             check("a corrupt photo is rejected", false)
-        } catch CoreError.PhotoRejected(let reason) {
+        } catch CoreError.PhotoDamaged(let reason) {
             check("a corrupt photo is rejected", !reason.isEmpty)
         }
 

@@ -18,9 +18,26 @@ pub enum CoreError {
     /// The site, inspection, hazard, item or task does not exist (any more). Go back.
     #[error("{what} {id} not found")]
     NotFound { what: String, id: String },
-    /// The photo cannot be used as evidence. Show `reason` and ask for another photo.
+    /// The photo is too big for this phone to turn into evidence: more pixels than allowed, a file
+    /// over the size cap, or stored so that decoding it would take more memory than allowed (a
+    /// large progressive JPEG or interlaced PNG). Show `reason` and ask for a photo taken with the
+    /// camera, at a lower resolution if need be. `width` and `height` are what the file claims;
+    /// absent when the file was refused by its size before it was read.
     #[error("{reason}")]
-    PhotoRejected { reason: String },
+    PhotoTooLarge {
+        width: Option<u32>,
+        height: Option<u32>,
+        reason: String,
+    },
+    /// The photo file is damaged: cut short (a camera app killed mid-write) or not decodable.
+    /// Show `reason` and ask for the photo to be taken again.
+    #[error("{reason}")]
+    PhotoDamaged { reason: String },
+    /// The file is not a kind of image evidence can be made from (GIF, HEIC, a video, a document,
+    /// a JPEG variant no camera writes). Show `reason` and ask for a JPEG or PNG, e.g. with the
+    /// camera set to its most compatible format.
+    #[error("{reason}")]
+    PhotoUnsupported { reason: String },
     /// Another process has this workspace open.
     #[error("the workspace is open elsewhere")]
     WorkspaceInUse,
@@ -75,6 +92,28 @@ impl From<SyncError> for CoreError {
     }
 }
 
+impl From<PhotoError> for CoreError {
+    fn from(e: PhotoError) -> Self {
+        let reason = e.to_string();
+        match e {
+            PhotoError::Io(detail) => CoreError::Storage { detail },
+            PhotoError::TooLarge { width, height, .. }
+            | PhotoError::TooLargeToDecode { width, height, .. } => CoreError::PhotoTooLarge {
+                width: Some(width),
+                height: Some(height),
+                reason,
+            },
+            PhotoError::FileTooLarge { .. } => CoreError::PhotoTooLarge {
+                width: None,
+                height: None,
+                reason,
+            },
+            PhotoError::Corrupt { .. } => CoreError::PhotoDamaged { reason },
+            PhotoError::Unsupported { .. } => CoreError::PhotoUnsupported { reason },
+        }
+    }
+}
+
 impl From<Error> for CoreError {
     fn from(e: Error) -> Self {
         match e {
@@ -107,10 +146,7 @@ impl From<Error> for CoreError {
                 field: "answer".into(),
                 reason: a.to_string(),
             },
-            Error::Photo(PhotoError::Io(m)) => CoreError::Storage { detail: m },
-            Error::Photo(p) => CoreError::PhotoRejected {
-                reason: p.to_string(),
-            },
+            Error::Photo(p) => p.into(),
             Error::Store(StoreError::Locked) => CoreError::WorkspaceInUse,
             Error::Store(s) => CoreError::Storage {
                 detail: s.to_string(),
@@ -119,5 +155,55 @@ impl From<Error> for CoreError {
                 detail: d.to_string(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn photo_refusals_arrive_as_the_kind_the_app_acts_on() {
+        let too_large = PhotoError::TooLargeToDecode {
+            width: 7000,
+            height: 7000,
+            layout: "a progressive JPEG, which has to be decoded whole".into(),
+            needed_bytes: 170_000_000,
+            max_bytes: 67_108_864,
+        };
+        let reason = too_large.to_string();
+        assert!(
+            reason.contains("170 MB") && reason.contains("67 MB"),
+            "{reason}"
+        );
+        match CoreError::from(too_large) {
+            CoreError::PhotoTooLarge {
+                width,
+                height,
+                reason: r,
+            } => assert_eq!((width, height, r), (Some(7000), Some(7000), reason)),
+            other => panic!("{other:?}"),
+        }
+        let file = CoreError::from(PhotoError::FileTooLarge { bytes: 2, max: 1 });
+        assert!(matches!(
+            file,
+            CoreError::PhotoTooLarge {
+                width: None,
+                height: None,
+                ..
+            }
+        ));
+        assert!(matches!(
+            CoreError::from(PhotoError::corrupt("cut short")),
+            CoreError::PhotoDamaged { .. }
+        ));
+        assert!(matches!(
+            CoreError::from(PhotoError::unsupported("a GIF image")),
+            CoreError::PhotoUnsupported { .. }
+        ));
+        assert!(matches!(
+            CoreError::from(PhotoError::Io("gone".into())),
+            CoreError::Storage { .. }
+        ));
     }
 }

@@ -31,6 +31,30 @@ pub enum PhotoError {
         /// The configured cap.
         max_pixels: u64,
     },
+    /// Decoding the photo would take more memory than
+    /// [`PhotoConfig::max_decode_bytes`](super::PhotoConfig::max_decode_bytes), because of how it is
+    /// stored: a progressive JPEG or an interlaced PNG has to be held whole, whatever size it is
+    /// decoded to. Refused before decoding, so it costs no memory.
+    #[error(
+        "the photo is {width}×{height} pixels and {layout}, so it would need about {} MB to \
+         decode, more than the {} MB this phone allows; take it again with the camera or \
+         choose an ordinary camera photo",
+        .needed_bytes.div_ceil(1_000_000),
+        .max_bytes / 1_000_000
+    )]
+    TooLargeToDecode {
+        /// Width the header claims.
+        width: u32,
+        /// Height the header claims.
+        height: u32,
+        /// How the file is stored, in words, and why that costs memory, e.g. "a progressive JPEG,
+        /// which is decoded whole".
+        layout: String,
+        /// What decoding would take, as worked out from the header.
+        needed_bytes: u64,
+        /// The configured budget.
+        max_bytes: u64,
+    },
     /// The file is bigger than [`PhotoConfig::max_file_bytes`](super::PhotoConfig::max_file_bytes).
     #[error(
         "the file is {bytes} bytes, more than the {max} allowed; \

@@ -2,10 +2,12 @@
 //! pixels can be turned upright and the rest of the metadata dropped.
 //!
 //! Damaged or odd EXIF never rejects a photo: the pixels are still good evidence, so a field that
-//! cannot be read is simply absent.
+//! cannot be read is simply absent. So is a block built to make the reader allocate far more than
+//! its own size (`exif_guard.rs`).
 
 use exif::{Exif, In, Tag, Value};
 
+use super::exif_guard;
 use super::orient::Orientation;
 
 /// What the EXIF block says about the photo.
@@ -18,6 +20,7 @@ pub(crate) struct Metadata {
 
 /// Reads `tiff` (an EXIF block without the `Exif\0\0` prefix); `None` gives defaults.
 pub(crate) fn read(tiff: Option<&[u8]>) -> Metadata {
+    let tiff = tiff.filter(|t| exif_guard::acceptable(t));
     let Some(exif) = tiff.and_then(|t| exif::Reader::new().read_raw(t.to_vec()).ok()) else {
         return Metadata::default();
     };

@@ -1,17 +1,17 @@
 //! The pipeline itself: check, decode small, orient, encode, thumbnail, hash. At most one
-//! picture at the evidence size and one thumbnail are alive at once, besides the decoder's output.
+//! picture at the evidence size and one thumbnail are alive at once, besides the decoder's output,
+//! and what the whole run will cost is checked against the budget before decoding starts.
 
 use std::io::Read;
 use std::path::Path;
 
-use super::decode;
 use super::encode::encode;
 use super::hash::sha256_hex;
 use super::metadata;
-use super::probe::probe;
+use super::probe::{Layout, probe};
 use super::resize::{fit, resize};
 use super::sniff::{SourceFormat, sniff};
-use super::{PhotoConfig, PhotoError};
+use super::{PhotoConfig, PhotoError, budget, decode_jpeg, decode_png};
 
 /// A photo turned into evidence: two metadata-free JPEGs with their content addresses, and the facts
 /// kept from the EXIF block that was dropped.
@@ -62,9 +62,10 @@ pub fn process(bytes: &[u8], cfg: &PhotoConfig) -> Result<ProcessedPhoto, PhotoE
     let header = probe(bytes, format, cfg)?;
     let meta = metadata::read(header.exif);
     let (width, height) = fit(header.width, header.height, cfg.max_edge);
-    let decoded = match format {
-        SourceFormat::Jpeg => decode::jpeg(bytes, &header, (width, height), cfg)?,
-        SourceFormat::Png => decode::png(bytes, &header, cfg)?,
+    budget::check(&header, len, (width, height), cfg)?;
+    let decoded = match header.layout {
+        Layout::Jpeg { .. } => decode_jpeg::decode(bytes, &header, (width, height), cfg)?,
+        Layout::Png(layout) => decode_png::decode(bytes, &header, layout, (width, height))?,
     };
     // Orienting after the resize moves a quarter of the pixels a full-size rotation would.
     let main = meta.orientation.apply(resize(decoded, width, height)?);

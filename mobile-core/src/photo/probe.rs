@@ -1,5 +1,9 @@
-//! Reads a file's dimensions and EXIF block from its header alone, so a decompression bomb is refused
-//! before the decoder allocates anything and metadata is found without decoding pixels.
+//! Reads a file's dimensions, layout and EXIF block from its header alone, so a decompression bomb
+//! is refused before the decoder allocates anything and metadata is found without decoding pixels.
+//! JPEG headers are read by the walk the server also checks uploads with
+//! ([`closeloop_model::evidence`]).
+
+use closeloop_model::evidence::{self, EvidenceError, JpegCoding, JpegInfo};
 
 use super::{PhotoConfig, PhotoError, SourceFormat};
 
@@ -10,6 +14,61 @@ pub(crate) struct Header<'a> {
     pub(crate) height: u32,
     /// The TIFF structure of the EXIF block, if the file has one.
     pub(crate) exif: Option<&'a [u8]>,
+    pub(crate) layout: Layout<'a>,
+}
+
+/// How the pixels are stored, which decides what decoding them costs.
+#[derive(Debug)]
+pub(crate) enum Layout<'a> {
+    Jpeg {
+        info: JpegInfo<'a>,
+        /// Bytes of APP2 segments anywhere in the file: jpeg-decoder keeps a copy of every ICC
+        /// profile chunk, so a file made of them costs its size twice.
+        kept_bytes: u64,
+    },
+    Png(PngLayout),
+}
+
+/// The IHDR fields besides the size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PngLayout {
+    pub(crate) bit_depth: u8,
+    /// 0 grey, 2 RGB, 3 palette, 4 grey + alpha, 6 RGBA.
+    pub(crate) color_type: u8,
+    /// Adam7: the passes spread each row over the whole file, so rows cannot be streamed.
+    pub(crate) interlaced: bool,
+}
+
+impl PngLayout {
+    /// Samples per pixel once palettes are expanded and tRNS is turned into alpha, which the
+    /// header alone cannot rule out.
+    pub(crate) fn expanded_samples(self) -> u64 {
+        match self.color_type {
+            0 | 4 => 2,
+            _ => 4,
+        }
+    }
+
+    /// Bytes per expanded sample.
+    pub(crate) fn sample_bytes(self) -> u64 {
+        if self.bit_depth == 16 { 2 } else { 1 }
+    }
+
+    /// Bytes of one row as the decoder hands it over, palettes expanded.
+    pub(crate) fn expanded_row_bytes(self, width: u32) -> u64 {
+        u64::from(width) * self.expanded_samples() * self.sample_bytes()
+    }
+
+    /// Bytes of one row as stored, filter byte included.
+    pub(crate) fn raw_row_bytes(self, width: u32) -> u64 {
+        let samples = match self.color_type {
+            2 => 3,
+            4 => 2,
+            6 => 4,
+            _ => 1,
+        };
+        1 + (u64::from(width) * samples * u64::from(self.bit_depth)).div_ceil(8)
+    }
 }
 
 /// Parses the header of `bytes` (already sniffed as `format`) and enforces the pixel cap.
@@ -41,72 +100,43 @@ fn truncated() -> PhotoError {
     PhotoError::corrupt("the file ends inside its header")
 }
 
-fn be16(bytes: &[u8], at: usize) -> Result<u16, PhotoError> {
-    let b = bytes.get(at..at + 2).ok_or_else(truncated)?;
-    Ok(u16::from_be_bytes([b[0], b[1]]))
-}
-
 fn be32(bytes: &[u8], at: usize) -> Result<u32, PhotoError> {
     let b = bytes.get(at..at + 4).ok_or_else(truncated)?;
     Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
 }
 
-/// Walks JPEG marker segments up to the frame header (SOF), picking up the first EXIF APP1 on the way.
 fn probe_jpeg(bytes: &[u8]) -> Result<Header<'_>, PhotoError> {
-    let mut pos = 2; // past SOI
-    let mut exif = None;
-    loop {
-        if *bytes.get(pos).ok_or_else(truncated)? != 0xFF {
-            return Err(PhotoError::corrupt("a JPEG marker is missing"));
+    let info = evidence::probe_jpeg(bytes).map_err(|e| match e {
+        EvidenceError::Truncated => truncated(),
+        // Valid, but no camera writes them and the decoder does not read them, so "damaged"
+        // would be the wrong advice.
+        EvidenceError::Coding { .. } => {
+            PhotoError::unsupported("a hierarchical or arithmetic-coded JPEG")
         }
-        // Any number of 0xFF fill bytes may precede a marker code.
-        while bytes.get(pos) == Some(&0xFF) {
-            pos += 1;
-        }
-        let marker = *bytes.get(pos).ok_or_else(truncated)?;
-        pos += 1;
-        match marker {
-            // Markers without a length field.
-            0x01 | 0xD0..=0xD8 => continue,
-            0xD9 | 0xDA => return Err(PhotoError::corrupt("the JPEG has no frame header")),
-            _ => {}
-        }
-        let len = usize::from(be16(bytes, pos)?);
-        if len < 2 {
-            return Err(PhotoError::corrupt(
-                "a JPEG segment has an impossible length",
-            ));
-        }
-        let segment = bytes.get(pos + 2..pos + len).ok_or_else(truncated)?;
-        match marker {
-            // DHT, JPG and DAC share the SOF code range but are not frame headers.
-            0xC4 | 0xC8 | 0xCC => {}
-            0xC0..=0xC3 => {
-                let height = be16(segment, 1)?;
-                let width = be16(segment, 3)?;
-                if width == 0 || height == 0 {
-                    return Err(PhotoError::corrupt("the JPEG header gives no image size"));
-                }
-                return Ok(Header {
-                    width: width.into(),
-                    height: height.into(),
-                    exif,
-                });
-            }
-            // Hierarchical and arithmetic-coded JPEGs: valid, but no camera writes them and the
-            // decoder does not read them, so "damaged" would be the wrong advice.
-            0xC5..=0xCF => {
-                return Err(PhotoError::unsupported(
-                    "a hierarchical or arithmetic-coded JPEG",
-                ));
-            }
-            0xE1 if exif.is_none() && segment.starts_with(EXIF_PREFIX) => {
-                exif = Some(&segment[EXIF_PREFIX.len()..]);
-            }
-            _ => {}
-        }
-        pos += len;
+        other => PhotoError::corrupt(other.to_string()),
+    })?;
+    // Lossless frames cannot be decoded at a reduced size and hold 16 bits per sample.
+    if info.coding == JpegCoding::Lossless {
+        return Err(PhotoError::unsupported("a lossless JPEG"));
     }
+    let mut kept_bytes = 0;
+    for segment in evidence::jpeg_segments(bytes) {
+        match segment {
+            Ok(s) if s.marker == 0xE2 => kept_bytes += s.payload.len() as u64,
+            Ok(_) => {}
+            // A file cut short has nothing more to keep; the decoder reports the damage.
+            Err(EvidenceError::NoEnd | EvidenceError::Truncated) => break,
+            // The decoder would skip junk between segments and read on; the walk cannot count
+            // what lies beyond, so such a file is refused.
+            Err(other) => return Err(PhotoError::corrupt(other.to_string())),
+        }
+    }
+    Ok(Header {
+        width: info.width,
+        height: info.height,
+        exif: info.exif,
+        layout: Layout::Jpeg { info, kept_bytes },
+    })
 }
 
 /// Reads IHDR, then walks chunks up to the first IDAT looking for `eXIf`.
@@ -131,6 +161,23 @@ fn probe_png(bytes: &[u8]) -> Result<Header<'_>, PhotoError> {
             "the PNG header gives an impossible image size",
         ));
     }
+    let fields = bytes.get(24..29).ok_or_else(truncated)?;
+    let layout = PngLayout {
+        bit_depth: fields[0],
+        color_type: fields[1],
+        interlaced: fields[4] == 1,
+    };
+    let valid_depth = match layout.color_type {
+        0 => matches!(layout.bit_depth, 1 | 2 | 4 | 8 | 16),
+        3 => matches!(layout.bit_depth, 1 | 2 | 4 | 8),
+        2 | 4 | 6 => matches!(layout.bit_depth, 8 | 16),
+        _ => false,
+    };
+    if !valid_depth || fields[4] > 1 {
+        return Err(PhotoError::corrupt(
+            "the PNG header gives an impossible pixel format",
+        ));
+    }
     let mut exif = None;
     let mut pos = 8;
     while let (Ok(len), Some(kind)) = (be32(bytes, pos), bytes.get(pos + 4..pos + 8)) {
@@ -152,5 +199,6 @@ fn probe_png(bytes: &[u8]) -> Result<Header<'_>, PhotoError> {
         width,
         height,
         exif,
+        layout: Layout::Png(layout),
     })
 }

@@ -1,7 +1,9 @@
 //! The in-memory picture between decoder and encoder: 8-bit grey or RGB, rows top to bottom.
 //!
-//! Decoders hand over other layouts (CMYK, 16-bit, alpha); they are narrowed here in place, inside
-//! the decoder's own buffer, so a full-size PNG never exists twice in memory.
+//! Decoders hand over other layouts (CMYK, 16-bit, alpha): the JPEG decoder's whole output is
+//! narrowed here in place, inside its own buffer, and PNG rows one at a time as they stream in.
+
+use super::PhotoError;
 
 /// Samples per pixel of a [`Raster`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,26 +51,18 @@ pub(crate) fn narrow_in_place<const IN: usize, const OUT: usize>(
 
 /// 16-bit native-endian samples to 8-bit, rounding to nearest.
 pub(crate) fn sixteen_to_eight(data: &mut Vec<u8>) {
-    narrow_in_place::<2, 1>(data, |s| {
-        let v = u32::from(u16::from_ne_bytes(s));
-        [((v * 255 + 32_767) / 65_535) as u8]
-    });
+    narrow_in_place::<2, 1>(data, |s| [eight_bits(u16::from_ne_bytes(s))]);
+}
+
+/// A 16-bit sample to 8 bits, rounding to nearest.
+pub(crate) fn eight_bits(v: u16) -> u8 {
+    ((u32::from(v) * 255 + 32_767) / 65_535) as u8
 }
 
 /// Composites one channel over white: a transparent screenshot area should look like paper, not ink.
-fn over_white(value: u8, alpha: u8) -> u8 {
+pub(crate) fn over_white(value: u8, alpha: u8) -> u8 {
     let (v, a) = (u32::from(value), u32::from(alpha));
     ((v * a + 255 * (255 - a) + 127) / 255) as u8
-}
-
-pub(crate) fn drop_gray_alpha(data: &mut Vec<u8>) {
-    narrow_in_place::<2, 1>(data, |[l, a]| [over_white(l, a)]);
-}
-
-pub(crate) fn drop_rgb_alpha(data: &mut Vec<u8>) {
-    narrow_in_place::<4, 3>(data, |[r, g, b, a]| {
-        [over_white(r, a), over_white(g, a), over_white(b, a)]
-    });
 }
 
 /// Ink amounts (0 = no ink) to RGB with the naive formula; good enough for the rare CMYK scan.
@@ -78,4 +72,17 @@ pub(crate) fn cmyk_to_rgb(data: &mut Vec<u8>) {
         let channel = |ink: u8| ((255 - u32::from(ink)) * white / 255) as u8;
         [channel(c), channel(m), channel(y)]
     });
+}
+
+/// Guards the encoder and resizer against a decoder returning fewer bytes than its size claims.
+pub(crate) fn checked(raster: Raster) -> Result<Raster, PhotoError> {
+    if raster.width == 0
+        || raster.height == 0
+        || raster.data.len() != raster.pixel_count() * raster.channels.count()
+    {
+        return Err(PhotoError::corrupt(
+            "the decoder returned an incomplete picture",
+        ));
+    }
+    Ok(raster)
 }

@@ -21,7 +21,9 @@ fun userMessage(e: CoreException): String = when (e) {
     is CoreException.NotAllowed -> e.reason
     is CoreException.InvalidInput -> "${e.field}: ${e.reason}"
     is CoreException.NotFound -> "This ${e.what} no longer exists"
-    is CoreException.PhotoRejected -> "Please take another photo: ${e.reason}"
+    is CoreException.PhotoTooLarge -> "This photo is too large, please take it with the camera: ${e.reason}"
+    is CoreException.PhotoDamaged -> "Please take the photo again: ${e.reason}"
+    is CoreException.PhotoUnsupported -> "Please choose a JPEG or PNG photo: ${e.reason}"
     is CoreException.WorkspaceInUse -> "Closeloop is open in another window"
     is CoreException.Storage -> "The phone's storage failed (${e.detail})"
     is CoreException.LoginRequired -> "Please log in again: ${e.reason}"
@@ -40,18 +42,42 @@ class CoreErrorsTest {
     }
 
     @Test
-    fun `a corrupt photo is rejected`() = runBlocking<Unit> {
+    fun `damaged, foreign and oversized photos are told apart`() = runBlocking<Unit> {
         openWorkspace(dir.path, inspector(), UTC_PLUS_8).use { ws ->
             val inspectionId = inspectionWithFailedExit(ws)
             // A JPEG header and nothing after it, as a camera app killed mid-write leaves it.
             val jpegStart = byteArrayOf(0xFF.toByte(), 0xD8.toByte(), 0xFF.toByte(), 0xE0.toByte())
             val corrupt = File(dir, "broken.jpg").apply { writeBytes(jpegStart + "truncated".toByteArray()) }
-            val e = assertFailsWith<CoreException.PhotoRejected> {
+            val damaged = assertFailsWith<CoreException.PhotoDamaged> {
                 ws.attachPhoto(inspectionId, null, corrupt.path)
             }
-            assertTrue(e.reason.isNotBlank())
-            assertTrue(userMessage(e).startsWith("Please take another photo"))
+            assertTrue(damaged.reason.isNotBlank())
+            assertTrue(userMessage(damaged).startsWith("Please take the photo again"))
+
+            val gif = File(dir, "meme.gif").apply { writeBytes("GIF89a".toByteArray() + ByteArray(16)) }
+            val foreign = assertFailsWith<CoreException.PhotoUnsupported> {
+                ws.attachPhoto(inspectionId, null, gif.path)
+            }
+            assertTrue(foreign.reason.contains("GIF"))
+
+            // A PNG header claiming 100,000 × 100,000 pixels: refused from the header alone.
+            val huge = File(dir, "huge.png").apply { writeBytes(pngHeader(100_000, 100_000)) }
+            val tooLarge = assertFailsWith<CoreException.PhotoTooLarge> {
+                ws.attachPhoto(inspectionId, null, huge.path)
+            }
+            assertEquals(100_000u, tooLarge.width)
+            assertEquals(100_000u, tooLarge.height)
+            assertTrue(tooLarge.reason.isNotBlank())
         }
+    }
+
+    /** A PNG signature and IHDR chunk (8-bit RGB) and nothing else. */
+    private fun pngHeader(width: Int, height: Int): ByteArray {
+        val ihdr = java.nio.ByteBuffer.allocate(25)
+            .putInt(13).put("IHDR".toByteArray()).putInt(width).putInt(height)
+            .put(byteArrayOf(8, 2, 0, 0, 0)).putInt(0)
+        val signature = byteArrayOf(0x89.toByte(), 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)
+        return signature + ihdr.array()
     }
 
     @Test
