@@ -1,15 +1,18 @@
 //! Closeloop's shared model: what the phone and the server both need to agree on.
 //!
+//! - [`evidence`]: the one rule for evidence JPEGs (the phone's header probe, the server's upload check).
 //! - [`lifecycle`]: the hazard's append-only events and the fold that derives its status.
 //! - [`permission`]: the one function that answers "may this user do this?".
 //! - [`protocol`]: what both ends check of what they receive (ids, payload budgets).
 //! - [`risk`]: the four-colour risk grade of a site with its breakdown.
-//! - [`roles`]: roles and organisation scopes.
+//! - [`roles`]: roles, scopes and the one reach rule.
+//! - [`validate`]: the rules every pushed document must pass.
 //!
 //! Pure: no I/O, no clock, no randomness. Callers pass times and ids in.
 
 pub mod calendar;
 pub mod doc;
+pub mod evidence;
 pub mod lifecycle;
 pub mod permission;
 pub mod protocol;

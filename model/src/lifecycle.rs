@@ -4,9 +4,15 @@
 //! the same status. An event that is not allowed where it lands in the fold (a rectification
 //! arriving after a supervisor cancelled the hazard) is kept and explained, never dropped.
 
+mod content;
+
 use crate::roles::Role;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+
+pub use content::{
+    MAX_CLAUSES, MAX_EVENT_PHOTOS, MAX_TEXT_CHARS, MAX_TITLE_CHARS, check_event_content,
+};
 
 /// Milliseconds since the Unix epoch, UTC.
 pub type Millis = i64;

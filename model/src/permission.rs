@@ -88,7 +88,7 @@ fn role_in(actor: &Actor, roles: &[Role], rule: &'static str, what: &str) -> Res
 /// May `actor` do `action` on the documents of `site`?
 pub fn authorize(actor: &Actor, site: &SiteRef, action: &Action<'_>) -> Result<(), Denied> {
     use Role::*;
-    if !actor.scope.covers(site) {
+    if !actor.reaches(site) {
         return deny(
             "scope.site",
             format!("site {} is outside your area", site.site_id),

@@ -2,15 +2,79 @@
 //! to every push, and that a client can apply before it pushes. One piece of code for both.
 //!
 //! The author check (is the change's actor bound to the pushing device?) needs the server's
-//! records and lives there; everything about content lives here.
+//! records and lives there; so do the facts about placement ([`Records`]), which the server reads
+//! and this module judges. Everything about content lives here.
 
 use crate::doc::{
     self, DocError, DocKind, Header, appended, hazard, inspection, keys, raw_records, site, tasks,
 };
-use crate::lifecycle::{Event, EventKind, fold};
+use crate::lifecycle::{Event, EventKind, check_event_content, fold};
 use crate::permission::{Action, Denied, InspectionFacts, authorize};
-use crate::roles::Actor;
+use crate::roles::{Actor, SiteRef};
 use automerge::ReadDoc;
+
+/// What the server's records say about where a pushed document belongs, read before the check.
+/// A document's organisation, grid and site are the server's, never the device's claim.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Records {
+    /// The site the document names, as the server records it (its organisation and grid), if
+    /// the server has it. A site outside the pusher's reach is treated as absent.
+    pub site: Option<SiteRef>,
+    /// For a new site document: whether the pusher's organisation has the grid it names.
+    pub grid_exists: bool,
+}
+
+/// Where a document belongs by the server's records, or why it cannot be placed. A site the
+/// pusher may not see answers exactly as a site that does not exist.
+pub fn placement(actor: &Actor, header: &Header, records: &Records) -> Result<SiteRef, Denied> {
+    if header.kind == DocKind::Site && header.site.site_id != header.id {
+        return Err(Denied {
+            rule: "doc.site_id",
+            reason: format!(
+                "a site document's site_id is its own id ({}), not {}",
+                header.id, header.site.site_id
+            ),
+        });
+    }
+    let known = records.site.as_ref().filter(|s| actor.reaches(s));
+    let place = match (known, header.kind) {
+        (Some(stored), _) => stored.clone(),
+        (None, DocKind::Site) => {
+            if !records.grid_exists
+                || header.site.org_id != actor.scope.org_id
+                || !actor.reaches(&header.site)
+            {
+                return Err(Denied {
+                    rule: "placement.unknown_grid",
+                    reason: format!(
+                        "grid {} is not one of the grids you work in",
+                        header.site.grid_id
+                    ),
+                });
+            }
+            header.site.clone()
+        }
+        (None, _) => {
+            return Err(Denied {
+                rule: "placement.unknown_site",
+                reason: format!(
+                    "site {} is not on the server or not in your area; sync the site first",
+                    header.site.site_id
+                ),
+            });
+        }
+    };
+    if place != header.site {
+        return Err(Denied {
+            rule: "placement.mismatch",
+            reason: format!(
+                "the document places itself in organisation {}, grid {}, but the server records site {} in organisation {}, grid {}",
+                header.site.org_id, header.site.grid_id, place.site_id, place.org_id, place.grid_id
+            ),
+        });
+    }
+    Ok(place)
+}
 
 fn refuse(rule: &'static str, reason: impl Into<String>) -> Result<(), Denied> {
     Err(Denied {
@@ -26,10 +90,12 @@ fn malformed(e: DocError) -> Denied {
     }
 }
 
-/// May `actor` turn `before` (absent for a new document) into `after`? `blob_present` says whether
-/// the server holds a photo, for the completeness gate on acceptance.
+/// May `actor` turn `before` (absent for a new document) into `after`, given what the server's
+/// `records` say of its site? `blob_present` says whether the server holds a photo, for the
+/// completeness gate on acceptance.
 pub fn check_update<B: ReadDoc, A: ReadDoc>(
     actor: &Actor,
+    records: &Records,
     before: Option<&B>,
     after: &A,
     blob_present: &dyn Fn(&str) -> bool,
@@ -45,6 +111,19 @@ pub fn check_update<B: ReadDoc, A: ReadDoc>(
         return refuse(
             "doc.header_changed",
             "a document's kind, id, organisation, grid and site never change",
+        );
+    }
+    placement(actor, &header, records)?;
+    // Keys the schema does not know would let a document carry anything; a key already stored
+    // (by an older version) is left alone.
+    let known = header.kind.root_keys();
+    if let Some(stray) = after.keys(automerge::ROOT).find(|k| {
+        !known.contains(&k.as_str())
+            && before.is_none_or(|b| b.get(automerge::ROOT, k.as_str()).ok().flatten().is_none())
+    }) {
+        return refuse(
+            "doc.unknown_key",
+            format!("a {} document has no key `{stray}`", header.kind),
         );
     }
     match header.kind {
@@ -176,6 +255,17 @@ fn check_inspection<B: ReadDoc, A: ReadDoc>(
         )?;
         own_records(actor, &answers, "answer")?;
         own_records(actor, &photos, "photo")?;
+        for p in &photos {
+            let named = serde_json::from_str::<inspection::PhotoRef>(p).is_ok_and(|p| {
+                crate::protocol::is_sha256(&p.sha256) && crate::protocol::is_sha256(&p.thumb_sha256)
+            });
+            if !named {
+                return refuse(
+                    "inspection.photo_ref",
+                    "a photo record names its photo and thumbnail by SHA-256",
+                );
+            }
+        }
     }
     let old_sign = old.as_ref().and_then(|o| o.signed_off.clone());
     match (&old_sign, &new.signed_off) {
@@ -246,6 +336,7 @@ fn check_event(
     e: &Event,
     blob_present: &dyn Fn(&str) -> bool,
 ) -> Result<(), Denied> {
+    check_event_content(e)?;
     if e.by != actor.user_id || e.role != actor.role {
         return refuse(
             "doc.author_mismatch",

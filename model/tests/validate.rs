@@ -6,7 +6,7 @@ use closeloop_model::doc::inspection::{self, AnswerValue, ItemAnswer, SignOff};
 use closeloop_model::doc::{DocKind, Header, hazard};
 use closeloop_model::lifecycle::{Event, EventKind, Report, Severity};
 use closeloop_model::roles::{Actor, Role, Scope, SiteRef};
-use closeloop_model::validate::check_update;
+use closeloop_model::validate::{Records, check_update};
 
 fn site() -> SiteRef {
     SiteRef {
@@ -76,6 +76,16 @@ fn new_hazard(by: &str, role: Role, photos: &[&str]) -> AutoCommit {
     d
 }
 
+const BEFORE: &str = "b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4b4";
+const AFTER: &str = "afafafafafafafafafafafafafafafafafafafafafafafafafafafafafafafaf";
+
+fn known() -> Records {
+    Records {
+        site: Some(site()),
+        grid_exists: true,
+    }
+}
+
 fn yes(_: &str) -> bool {
     true
 }
@@ -88,7 +98,10 @@ fn rule<T: std::fmt::Debug>(r: Result<T, closeloop_model::permission::Denied>) -
 fn an_inspectors_report_and_assignment_pass() {
     let wang = actor("wang", Role::Inspector);
     let d = new_hazard("wang", Role::Inspector, &[]);
-    assert_eq!(check_update::<AutoCommit, _>(&wang, None, &d, &yes), Ok(()));
+    assert_eq!(
+        check_update::<AutoCommit, _>(&wang, &known(), None, &d, &yes),
+        Ok(())
+    );
     let mut after = d.clone();
     hazard::append_event(
         &mut after,
@@ -105,7 +118,10 @@ fn an_inspectors_report_and_assignment_pass() {
         ),
     )
     .expect("append");
-    assert_eq!(check_update(&wang, Some(&d), &after, &yes), Ok(()));
+    assert_eq!(
+        check_update(&wang, &known(), Some(&d), &after, &yes),
+        Ok(())
+    );
 }
 
 #[test]
@@ -120,7 +136,7 @@ fn forged_names_wrong_roles_and_rewritten_history_are_refused() {
     )
     .expect("append");
     assert_eq!(
-        rule(check_update(&zhang, Some(&d), &forged, &yes)),
+        rule(check_update(&zhang, &known(), Some(&d), &forged, &yes)),
         "doc.author_mismatch"
     );
     let mut accept = d.clone();
@@ -130,7 +146,7 @@ fn forged_names_wrong_roles_and_rewritten_history_are_refused() {
     )
     .expect("append");
     assert_eq!(
-        rule(check_update(&zhang, Some(&d), &accept, &yes)),
+        rule(check_update(&zhang, &known(), Some(&d), &accept, &yes)),
         "hazard.accept.supervisor_only"
     );
     // Rewriting the report is refused.
@@ -146,6 +162,7 @@ fn forged_names_wrong_roles_and_rewritten_history_are_refused() {
     assert_eq!(
         rule(check_update(
             &actor("wang", Role::Inspector),
+            &known(),
             Some(&d),
             &rewritten,
             &yes
@@ -158,6 +175,7 @@ fn forged_names_wrong_roles_and_rewritten_history_are_refused() {
     assert_eq!(
         rule(check_update(
             &actor("li", Role::Supervisor),
+            &known(),
             Some(&d),
             &moved,
             &yes
@@ -176,15 +194,19 @@ fn forged_names_wrong_roles_and_rewritten_history_are_refused() {
     let theirs = new_hazard("zhao", Role::Inspector, &[]);
     assert_eq!(
         rule(check_update::<AutoCommit, _>(
-            &outsider, None, &theirs, &yes
+            &outsider,
+            &known(),
+            None,
+            &theirs,
+            &yes
         )),
-        "scope.site"
+        "placement.unknown_site"
     );
 }
 
 #[test]
 fn acceptance_waits_for_the_evidence() {
-    let mut d = new_hazard("wang", Role::Inspector, &["before"]);
+    let mut d = new_hazard("wang", Role::Inspector, &[BEFORE]);
     hazard::append_event(
         &mut d,
         &ev(
@@ -192,7 +214,7 @@ fn acceptance_waits_for_the_evidence() {
             EventKind::FixedOnSpot,
             "wang",
             Role::Inspector,
-            &["after"],
+            &[AFTER],
         ),
     )
     .expect("append");
@@ -203,11 +225,14 @@ fn acceptance_waits_for_the_evidence() {
         &ev("e3", EventKind::Accepted, "li", Role::Supervisor, &[]),
     )
     .expect("append");
-    let only_before = |sha: &str| sha == "before";
-    let e = check_update(&li, Some(&d), &accepted, &only_before).expect_err("gate");
+    let only_before = |sha: &str| sha == BEFORE;
+    let e = check_update(&li, &known(), Some(&d), &accepted, &only_before).expect_err("gate");
     assert_eq!(e.rule, "evidence.incomplete");
-    assert!(e.reason.contains("after"), "{}", e.reason);
-    assert_eq!(check_update(&li, Some(&d), &accepted, &yes), Ok(()));
+    assert!(e.reason.contains(AFTER), "{}", e.reason);
+    assert_eq!(
+        check_update(&li, &known(), Some(&d), &accepted, &yes),
+        Ok(())
+    );
 }
 
 #[test]
@@ -223,7 +248,10 @@ fn a_signed_off_inspection_only_takes_supervisor_comments() {
     };
     inspection::create(&mut d, &h, "wang", 1, &c).expect("create");
     let wang = actor("wang", Role::Inspector);
-    assert_eq!(check_update::<AutoCommit, _>(&wang, None, &d, &yes), Ok(()));
+    assert_eq!(
+        check_update::<AutoCommit, _>(&wang, &known(), None, &d, &yes),
+        Ok(())
+    );
     inspection::sign_off(
         &mut d,
         &SignOff {
@@ -247,13 +275,13 @@ fn a_signed_off_inspection_only_takes_supervisor_comments() {
     )
     .expect("answer");
     assert_eq!(
-        rule(check_update(&wang, Some(&d), &edited, &yes)),
+        rule(check_update(&wang, &known(), Some(&d), &edited, &yes)),
         "inspection.signed_off"
     );
     let mut unsigned = d.clone();
     unsigned.delete(ROOT, "signed_off").expect("delete");
     assert_eq!(
-        rule(check_update(&wang, Some(&d), &unsigned, &yes)),
+        rule(check_update(&wang, &known(), Some(&d), &unsigned, &yes)),
         "inspection.signed_off"
     );
     let mut commented = d.clone();
@@ -268,11 +296,270 @@ fn a_signed_off_inspection_only_takes_supervisor_comments() {
     )
     .expect("comment");
     assert_eq!(
-        check_update(&actor("li", Role::Supervisor), Some(&d), &commented, &yes),
+        check_update(
+            &actor("li", Role::Supervisor),
+            &known(),
+            Some(&d),
+            &commented,
+            &yes
+        ),
         Ok(())
     );
     assert_eq!(
-        rule(check_update(&wang, Some(&d), &commented, &yes)),
+        rule(check_update(&wang, &known(), Some(&d), &commented, &yes)),
         "inspection.comment"
+    );
+}
+
+fn hazard_at(place: SiteRef, by: &str, role: Role) -> AutoCommit {
+    let mut d = AutoCommit::new();
+    let h = Header {
+        kind: DocKind::Hazard,
+        id: "h9".into(),
+        site: place,
+    };
+    hazard::create(&mut d, &h, None, &ev("e1", report(), by, role, &[])).expect("create");
+    d
+}
+
+/// The findings of the adversarial review: a document's placement is the server's records, never
+/// the header a device pushes.
+#[test]
+fn placement_comes_from_the_servers_records() {
+    let wang = actor("wang", Role::Inspector);
+    // A site of another grid, as the server records it: the inspector of g1 may not reach it, and
+    // is told exactly what he would be told of a site that does not exist.
+    let other_grid = Records {
+        site: Some(SiteRef {
+            grid_id: "g2".into(),
+            site_id: "s2".into(),
+            ..site()
+        }),
+        grid_exists: true,
+    };
+    let claimed = hazard_at(
+        SiteRef {
+            grid_id: "g2".into(),
+            site_id: "s2".into(),
+            ..site()
+        },
+        "wang",
+        Role::Inspector,
+    );
+    let outside = check_update::<AutoCommit, _>(&wang, &other_grid, None, &claimed, &yes)
+        .expect_err("refused");
+    let absent = check_update::<AutoCommit, _>(&wang, &Records::default(), None, &claimed, &yes)
+        .expect_err("refused");
+    assert_eq!(outside, absent, "outside scope answers as absent");
+    assert_eq!(outside.rule, "placement.unknown_site");
+    // An owner names his own site but another grid: the server's grid wins, the push is refused.
+    let zhang = actor("zhang", Role::Owner);
+    let moved = hazard_at(
+        SiteRef {
+            grid_id: "g2".into(),
+            ..site()
+        },
+        "zhang",
+        Role::Owner,
+    );
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &zhang,
+            &known(),
+            None,
+            &moved,
+            &yes
+        )),
+        "placement.mismatch"
+    );
+    // Another organisation's header on a known site.
+    let foreign = hazard_at(
+        SiteRef {
+            org_id: "org2".into(),
+            ..site()
+        },
+        "wang",
+        Role::Inspector,
+    );
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &wang,
+            &known(),
+            None,
+            &foreign,
+            &yes
+        )),
+        "placement.mismatch"
+    );
+}
+
+fn site_doc(id: &str, place: SiteRef) -> AutoCommit {
+    let mut d = AutoCommit::new();
+    closeloop_model::doc::site::create(
+        &mut d,
+        &closeloop_model::doc::site::Site {
+            header: Header {
+                kind: DocKind::Site,
+                id: id.into(),
+                site: place,
+            },
+            name: "shop".into(),
+            address: String::new(),
+            location: None,
+            profile: SiteProfile::from_toml(include_str!(
+                "../../checklists/profiles/small-shop.toml"
+            ))
+            .expect("profile"),
+        },
+    )
+    .expect("site");
+    d
+}
+
+#[test]
+fn a_new_site_lies_in_a_real_grid_of_ones_own() {
+    let wang = actor("wang", Role::Inspector);
+    let new = Records::default();
+    let in_g1 = site_doc(
+        "s7",
+        SiteRef {
+            site_id: "s7".into(),
+            ..site()
+        },
+    );
+    let grid_known = Records {
+        site: None,
+        grid_exists: true,
+    };
+    assert_eq!(
+        check_update::<AutoCommit, _>(&wang, &grid_known, None, &in_g1, &yes),
+        Ok(())
+    );
+    // The grid does not exist, or is not one of his: the same answer.
+    let unknown = check_update::<AutoCommit, _>(&wang, &new, None, &in_g1, &yes).expect_err("x");
+    let in_g2 = site_doc(
+        "s7",
+        SiteRef {
+            grid_id: "g2".into(),
+            site_id: "s7".into(),
+            ..site()
+        },
+    );
+    let not_his =
+        check_update::<AutoCommit, _>(&wang, &grid_known, None, &in_g2, &yes).expect_err("refused");
+    assert_eq!(unknown.rule, "placement.unknown_grid");
+    assert_eq!(not_his.rule, "placement.unknown_grid");
+    // A site document is its own site.
+    let liar = site_doc(
+        "s7",
+        SiteRef {
+            site_id: "s1".into(),
+            ..site()
+        },
+    );
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &wang,
+            &grid_known,
+            None,
+            &liar,
+            &yes
+        )),
+        "doc.site_id"
+    );
+}
+
+#[test]
+fn rules_the_phone_checked_alone_are_the_servers_too() {
+    let wang = actor("wang", Role::Inspector);
+    let mut untitled = AutoCommit::new();
+    let h = Header {
+        kind: DocKind::Hazard,
+        id: "h1".into(),
+        site: site(),
+    };
+    let blank = EventKind::Reported(Report {
+        title: "  ".into(),
+        severity: Severity::General,
+        clauses: vec![],
+        item_id: None,
+        gb35181: None,
+        measure: String::new(),
+        deadline: None,
+    });
+    hazard::create(
+        &mut untitled,
+        &h,
+        None,
+        &ev("e1", blank, "wang", Role::Inspector, &[]),
+    )
+    .expect("create");
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &wang,
+            &known(),
+            None,
+            &untitled,
+            &yes
+        )),
+        "hazard.title_required"
+    );
+    let zhang = actor("zhang", Role::Owner);
+    let d = new_hazard("wang", Role::Inspector, &[]);
+    let mut bare = d.clone();
+    hazard::append_event(
+        &mut bare,
+        &ev(
+            "e2",
+            EventKind::RectificationSubmitted,
+            "zhang",
+            Role::Owner,
+            &[],
+        ),
+    )
+    .expect("append");
+    assert_eq!(
+        rule(check_update(&zhang, &known(), Some(&d), &bare, &yes)),
+        "hazard.rectify.photo_required"
+    );
+    let mut not_a_photo = d.clone();
+    hazard::append_event(
+        &mut not_a_photo,
+        &ev(
+            "e2",
+            EventKind::RectificationSubmitted,
+            "zhang",
+            Role::Owner,
+            &["../x"],
+        ),
+    )
+    .expect("append");
+    assert_eq!(
+        rule(check_update(&zhang, &known(), Some(&d), &not_a_photo, &yes)),
+        "hazard.photo_ref"
+    );
+}
+
+#[test]
+fn a_document_carries_only_the_keys_of_its_kind() {
+    let wang = actor("wang", Role::Inspector);
+    let d = new_hazard("wang", Role::Inspector, &[]);
+    let mut stray = d.clone();
+    stray.put(ROOT, "payload", "anything at all").expect("put");
+    assert_eq!(
+        rule(check_update(&wang, &known(), Some(&d), &stray, &yes)),
+        "doc.unknown_key"
+    );
+    let mut fresh = new_hazard("wang", Role::Inspector, &[]);
+    fresh.put(ROOT, "payload", 1).expect("put");
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &wang,
+            &known(),
+            None,
+            &fresh,
+            &yes
+        )),
+        "doc.unknown_key"
     );
 }

@@ -83,6 +83,39 @@ impl DocKind {
     }
 }
 
+impl DocKind {
+    /// Every key a document of this kind may have at its root.
+    pub fn root_keys(self) -> &'static [&'static str] {
+        use keys::*;
+        const HEADER: [&str; 6] = [SCHEMA, KIND, ID, ORG, GRID, SITE];
+        match self {
+            DocKind::Site => &[
+                HEADER[0], HEADER[1], HEADER[2], HEADER[3], HEADER[4], HEADER[5], NAME, ADDRESS,
+                LAT, LON, PROFILE,
+            ],
+            DocKind::Inspection => &[
+                HEADER[0], HEADER[1], HEADER[2], HEADER[3], HEADER[4], HEADER[5], INSPECTOR,
+                PURPOSE, STARTED_AT, CHECKLIST, ANSWERS, PHOTOS, SIGNED_OFF, COMMENTS,
+            ],
+            DocKind::Hazard => &[
+                HEADER[0], HEADER[1], HEADER[2], HEADER[3], HEADER[4], HEADER[5], INSPECTION,
+                EVENTS,
+            ],
+            DocKind::TaskPlan => &[
+                HEADER[0],
+                HEADER[1],
+                HEADER[2],
+                HEADER[3],
+                HEADER[4],
+                HEADER[5],
+                PLAN,
+                GENERATED_AT,
+                COMPLETIONS,
+            ],
+        }
+    }
+}
+
 impl fmt::Display for DocKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
