@@ -258,8 +258,9 @@ impl DocStore {
         summarise: impl FnOnce(&mut AutoCommit) -> Vec<u8>,
     ) -> Result<Received, StoreError> {
         let damaged = |e: AutomergeError| StoreError::Damaged(id.to_owned(), e.to_string());
+        admit(id, bytes)?;
         if !self.contains(id) {
-            let mut doc = match AutoCommit::load(bytes) {
+            let mut doc = match guarded(id, || AutoCommit::load(bytes))? {
                 Ok(doc) => doc,
                 Err(AutomergeError::MissingDeps) => {
                     return Ok(Received {
@@ -277,7 +278,10 @@ impl DocStore {
             });
         }
         let doc = self.get(id)?;
-        if let Err(e) = doc.load_incremental(bytes) {
+        let loaded =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.load_incremental(bytes)))
+                .unwrap_or_else(|_| Err(AutomergeError::Fail));
+        if let Err(e) = loaded {
             // A half-applied load must not reach disk: reload the last durable state instead.
             self.discard(id);
             return Err(damaged(e));
@@ -306,7 +310,8 @@ impl DocStore {
                 "invalid document id".to_owned(),
             ));
         }
-        let mut doc = AutoCommit::load(bytes)
+        admit(id, bytes)?;
+        let mut doc = guarded(id, || AutoCommit::load(bytes))?
             .map_err(|e| StoreError::Damaged(id.to_owned(), e.to_string()))?;
         let summary = summarise(&mut doc);
         // `create` writes the new log beside the old one and renames it into place.
@@ -335,4 +340,28 @@ pub struct Received {
     pub created: bool,
     /// Some changes depend on history this device does not have; they were not applied.
     pub gap: bool,
+}
+
+/// Refuses bytes from the network that do not fit the protocol's payload budget, before
+/// automerge decodes anything: the phone trusts its server, but not so far that a compromised
+/// or broken one could exhaust it with one feed entry.
+fn admit(id: &str, bytes: &[u8]) -> Result<(), StoreError> {
+    use closeloop_model::protocol::budget;
+    budget::check(bytes, &budget::Limits::default())
+        .map(|_| ())
+        .map_err(|e| StoreError::Damaged(id.to_owned(), format!("{e} ({})", e.rule())))
+}
+
+/// Runs an automerge call on received bytes, turning a panic inside automerge (0.12 asserts on
+/// some inputs no budget can see) into a damaged-document error.
+fn guarded<T>(
+    id: &str,
+    f: impl FnOnce() -> Result<T, AutomergeError>,
+) -> Result<Result<T, AutomergeError>, StoreError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|_| {
+        StoreError::Damaged(
+            id.to_owned(),
+            "automerge could not apply the bytes".to_owned(),
+        )
+    })
 }

@@ -28,6 +28,9 @@ pub fn needs_push(current: &[ChangeHash], synced: &[ChangeHash]) -> bool {
 /// Documents that need pushing, by id. Reads heads from stored summaries, so unchanged
 /// documents are not loaded. A document whose heads cannot be read is included, so that
 /// [`take_batch`] reports it rather than it being skipped in silence.
+///
+/// Sites go first: the server places every other document by its site's record, so a site made
+/// offline must reach it before the inspections and hazards made there.
 pub fn to_push(ws: &mut Workspace, state: &SyncState) -> Vec<String> {
     let mut out = Vec::new();
     for id in ws.doc_ids() {
@@ -36,6 +39,11 @@ pub fn to_push(ws: &mut Workspace, state: &SyncState) -> Vec<String> {
             _ => out.push(id),
         }
     }
+    let is_site = |id: &String| {
+        ws.doc_summary(id)
+            .is_some_and(|s| s.kind == closeloop_model::doc::DocKind::Site)
+    };
+    out.sort_by_key(|id| !is_site(id));
     out
 }
 

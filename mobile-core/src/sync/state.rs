@@ -9,6 +9,7 @@
 
 use crate::store::{StoreError, quarantine, write_atomic};
 use automerge::ChangeHash;
+use closeloop_model::roles::{Actor, Reach, Role, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -37,17 +38,30 @@ pub struct FeedScope {
 }
 
 impl FeedScope {
+    /// Where this user reaches, by the model's one reach rule; an unknown role reaches nothing.
+    fn reach(&self) -> Reach {
+        match Role::parse(&self.role) {
+            Some(role) => Actor {
+                user_id: self.user_id.clone(),
+                role,
+                scope: Scope {
+                    org_id: self.org_id.clone(),
+                    grids: self.grids.iter().cloned().collect(),
+                    sites: self.sites.iter().cloned().collect(),
+                },
+            }
+            .reach(),
+            None => Reach::Areas {
+                org_id: self.org_id.clone(),
+                grids: Vec::new(),
+                sites: Vec::new(),
+            },
+        }
+    }
+
     /// Whether `next` may see documents that `self` did not (so history must be fetched again).
-    /// A whole-organisation scope is written with no grids and no sites.
     pub fn grows_into(&self, next: &FeedScope) -> bool {
-        let whole = |s: &FeedScope| s.grids.is_empty() && s.sites.is_empty();
-        if self.user_id != next.user_id || self.role != next.role || self.org_id != next.org_id {
-            return true;
-        }
-        if whole(self) {
-            return false;
-        }
-        whole(next) || !next.grids.is_subset(&self.grids) || !next.sites.is_subset(&self.sites)
+        self.user_id != next.user_id || !self.reach().includes(&next.reach())
     }
 }
 
@@ -249,10 +263,14 @@ mod tests {
         assert!(!g1.grows_into(&g1.clone()));
         assert!(!scope("inspector", &["grid-1", "grid-2"], &[]).grows_into(&g1));
         assert!(g1.grows_into(&scope("inspector", &["grid-1", "grid-2"], &[])));
-        assert!(g1.grows_into(&scope("supervisor", &["grid-1"], &[])));
+        assert!(!g1.grows_into(&scope("supervisor", &["grid-1"], &[])));
         assert!(
-            g1.grows_into(&scope("inspector", &[], &[])),
+            g1.grows_into(&scope("supervisor", &[], &[])),
             "to the whole org"
+        );
+        assert!(
+            !g1.grows_into(&scope("inspector", &[], &[])),
+            "an inspector with nothing reaches nothing"
         );
         assert!(!scope("admin", &[], &[]).grows_into(&scope("admin", &["grid-1"], &[])));
     }

@@ -8,7 +8,7 @@ use closeloop_model::doc::hazard::{self, Hazard};
 use closeloop_model::doc::inspection::{self, Outcome};
 use closeloop_model::doc::{DocKind, Header};
 use closeloop_model::lifecycle::{
-    Event, EventKind, Millis, Report, Severity, Status, check_transition,
+    Event, EventKind, Millis, Report, Severity, Status, check_event_content, check_transition,
 };
 use closeloop_model::permission::Action;
 use closeloop_model::roles::SiteRef;
@@ -47,6 +47,26 @@ impl Workspace {
         }
     }
 
+    /// Checks an event's content by the model's rule before any photo is stored, so a refused
+    /// event leaves nothing behind. Photos count by number here; their hashes are made when stored.
+    fn check_content(&self, kind: &EventKind, note: &str, photos: usize) -> Result<()> {
+        let mut provisional = self.new_event(kind.clone(), note, Vec::new());
+        provisional.photos = vec!["0".repeat(64); photos];
+        check_event_content(&provisional).map_err(|d| Error::Invalid {
+            field: match d.rule {
+                "hazard.title_required" => "title",
+                "hazard.rectify.photo_required" | "hazard.too_many_photos" | "hazard.photo_ref" => {
+                    "photos"
+                }
+                "hazard.assignee_required" => "assignee",
+                "hazard.too_many_clauses" => "clauses",
+                _ => "note",
+            }
+            .into(),
+            reason: d.reason,
+        })
+    }
+
     /// `stored` are photos already in the blob store (attached to the failed item).
     fn create_hazard(
         &mut self,
@@ -66,6 +86,7 @@ impl Workspace {
                 hazard: &empty,
             },
         )?;
+        self.check_content(&kind, note, stored.len() + photos.len())?;
         let mut shas = stored;
         for p in photos {
             shas.push(self.store_photo(p, None)?.sha256);
@@ -149,12 +170,6 @@ impl Workspace {
         note: &str,
         photos: &[PhotoInput],
     ) -> Result<String> {
-        if h.title.trim().is_empty() {
-            return Err(Error::Invalid {
-                field: "title".into(),
-                reason: "describe the hazard".into(),
-            });
-        }
         let site = self.summary(&h.site_id, DocKind::Site)?.site.clone();
         let report = Report {
             title: h.title.trim().to_owned(),
@@ -192,12 +207,7 @@ impl Workspace {
             },
         )?;
         check_transition(&state, &kind).map_err(Error::Lifecycle)?;
-        if matches!(kind, EventKind::RectificationSubmitted) && photos.is_empty() {
-            return Err(Error::Invalid {
-                field: "photos".into(),
-                reason: "a rectification needs at least one after-photo".into(),
-            });
-        }
+        self.check_content(&kind, note, photos.len())?;
         let mut shas = Vec::new();
         for p in photos {
             shas.push(self.store_photo(p, None)?.sha256);
