@@ -4,6 +4,7 @@
 //! ```text
 //! closeloop-server [serve] [--config FILE] [--bind ADDR] [--data-dir DIR] [--database-url URL] …
 //! closeloop-server demo [same options]
+//! closeloop-server demo-other [same options]   # a second organisation (users b-admin, b-li…)
 //! ```
 //! Settings come from defaults, then the TOML file, then `CLOSELOOP_*` environment variables, then
 //! flags (see `server/README.md`); every setting has a flag (`--s3-bucket`, `--log-format`, …).
@@ -72,7 +73,7 @@ pub async fn run() -> ExitCode {
                 eprintln!("{e}");
             }
             eprintln!(
-                "usage: closeloop-server [serve|demo] [--config FILE] [--<setting> VALUE]…\n  e.g. --bind ADDR --data-dir DIR --database-url URL --s3-bucket NAME --log-format json\n  every setting: server/README.md"
+                "usage: closeloop-server [serve|demo|demo-other] [--config FILE] [--<setting> VALUE]…\n  e.g. --bind ADDR --data-dir DIR --database-url URL --s3-bucket NAME --log-format json\n  every setting: server/README.md"
             );
             return ExitCode::from(2);
         }
@@ -118,7 +119,11 @@ pub async fn run() -> ExitCode {
                 }
             }
         }
-        "demo" => match demo::create(&state).await {
+        "demo" | "demo-other" => match if command == "demo" {
+            demo::create(&state).await
+        } else {
+            demo::create_org(&state, demo::OTHER_ORG, "另一街道 Other sub-district", "b-").await
+        } {
             Ok(d) => {
                 println!(
                     "Demo organisation created in {}.",
@@ -141,7 +146,7 @@ pub async fn run() -> ExitCode {
             }
         },
         other => {
-            eprintln!("unknown command {other}; use serve or demo");
+            eprintln!("unknown command {other}; use serve, demo or demo-other");
             ExitCode::from(2)
         }
     }

@@ -49,6 +49,85 @@ pub struct Config {
     pub shutdown_grace_seconds: u64,
     /// When set, `/metrics` answers only `Authorization: Bearer <metrics_token>`.
     pub metrics_token: Option<String>,
+    /// Longest a client may take to send a request's headers; also how long an idle keep-alive
+    /// connection stays open.
+    pub header_read_timeout_seconds: u64,
+    /// Longest a client may take to send a whole request body.
+    pub body_timeout_seconds: u64,
+    /// Longest a request body may pause between two pieces.
+    pub body_idle_timeout_seconds: u64,
+    /// Most connections open at once; further clients wait in the listen backlog.
+    pub max_connections: usize,
+    /// Most connections open at once from one address (0: no per-address cap, e.g. behind a
+    /// load balancer that connects from one address).
+    pub max_connections_per_address: usize,
+    /// Take the client's address from the last `X-Forwarded-For` entry (only behind a proxy
+    /// that sets it), for the per-address limits.
+    pub trust_forwarded_for: bool,
+    /// Login attempts one account may make in a burst, and the seconds after which one more is
+    /// allowed.
+    pub login_burst_per_account: u32,
+    pub login_refill_seconds_per_account: u64,
+    /// Login and refresh attempts one address may make in a burst, and the seconds per
+    /// additional one.
+    pub login_burst_per_address: u32,
+    pub login_refill_seconds_per_address: u64,
+    /// Password checks waiting at once; beyond that a login is answered 429 at once.
+    pub max_pending_logins: usize,
+    /// Live event streams open at once per user, and in all.
+    pub max_event_streams_per_user: usize,
+    pub max_event_streams: usize,
+    /// Sync requests processed at once per user, and in all (the rest wait their turn).
+    pub max_syncs_per_user: usize,
+    pub max_concurrent_syncs: usize,
+    /// Documents one sync request may push.
+    pub max_sync_pushes: usize,
+    /// Largest a stored document may grow (its saved bytes); a push beyond is refused.
+    pub max_document_bytes: usize,
+    /// Bounds on the automerge bytes of one pushed document, checked before anything decodes
+    /// them (set as `sync_budget.<field>`, e.g. `sync_budget.max_ops`). Fields a file leaves out
+    /// keep the server's defaults.
+    #[serde(deserialize_with = "budget_over_server_defaults")]
+    pub sync_budget: closeloop_model::protocol::budget::Limits,
+    /// Bounds on all the pushes of one request together: inflated bytes and ops.
+    pub max_sync_request_inflated_bytes: u64,
+    pub max_sync_request_ops: u64,
+    /// Bounds on an evidence photo: its edges and pixels, checked by decoding it.
+    pub max_photo_edge: u32,
+    pub max_photo_pixels: u64,
+}
+
+/// The server's budget for one pushed document: the model's defaults, tightened where the
+/// measured cost of what automerge loads matters more on a shared server than room to spare
+/// (about 600 bytes an op loading changes, 4× the bytes for values): a push of a few thousand
+/// ops is what phones send, so 50,000 ops and 8 MiB inflated keep the worst accepted push near
+/// 30 MiB.
+pub fn default_sync_budget() -> closeloop_model::protocol::budget::Limits {
+    closeloop_model::protocol::budget::Limits {
+        max_inflated_bytes: 8 << 20,
+        max_chunk_inflated_bytes: 8 << 20,
+        max_ops_per_change: 50_000,
+        max_ops: 50_000,
+        max_column_values: 100_000,
+        max_preds: 100_000,
+        max_changes: 20_000,
+        ..Default::default()
+    }
+}
+
+fn budget_over_server_defaults<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<closeloop_model::protocol::budget::Limits, D::Error> {
+    use serde::de::Error;
+    let fields = std::collections::BTreeMap::<String, u64>::deserialize(d)?;
+    let mut v = serde_json::to_value(default_sync_budget()).map_err(D::Error::custom)?;
+    for (k, n) in fields {
+        match v.get_mut(&k) {
+            Some(slot) => *slot = serde_json::Value::from(n),
+            None => return Err(D::Error::custom(format!("sync_budget has no field `{k}`"))),
+        }
+    }
+    serde_json::from_value(v).map_err(D::Error::custom)
 }
 
 /// One HMAC key with its id.
@@ -84,6 +163,28 @@ impl Default for Config {
             log_format: "text".into(),
             shutdown_grace_seconds: 30,
             metrics_token: None,
+            header_read_timeout_seconds: 10,
+            body_timeout_seconds: 60,
+            body_idle_timeout_seconds: 15,
+            max_connections: 1024,
+            max_connections_per_address: 256,
+            trust_forwarded_for: false,
+            login_burst_per_account: 10,
+            login_refill_seconds_per_account: 60,
+            login_burst_per_address: 30,
+            login_refill_seconds_per_address: 2,
+            max_pending_logins: 32,
+            max_event_streams_per_user: 4,
+            max_event_streams: 512,
+            max_syncs_per_user: 2,
+            max_concurrent_syncs: 4,
+            max_sync_pushes: 200,
+            max_document_bytes: 8 << 20,
+            sync_budget: default_sync_budget(),
+            max_sync_request_inflated_bytes: 32 << 20,
+            max_sync_request_ops: 200_000,
+            max_photo_edge: 4096,
+            max_photo_pixels: 12_000_000,
         }
     }
 }
@@ -120,7 +221,9 @@ impl Config {
             let Some(key) = k.strip_prefix("CLOSELOOP_") else {
                 continue;
             };
-            self.set(&key.to_ascii_lowercase(), &v)
+            // Shells allow no dots in names: `CLOSELOOP_SYNC_BUDGET__MAX_OPS` sets
+            // `sync_budget.max_ops`.
+            self.set(&key.to_ascii_lowercase().replace("__", "."), &v)
                 .map_err(|e| err(&k, e.reason))?;
         }
         Ok(())
@@ -131,6 +234,15 @@ impl Config {
         let num = |v: &str| {
             v.parse::<i64>()
                 .map_err(|_| err(key, format!("`{v}` is not a number")))
+        };
+        let unsigned = |v: &str| {
+            v.parse::<u64>()
+                .map_err(|_| err(key, format!("`{v}` is not a whole number of at least 0")))
+        };
+        let boolean = |v: &str| match v {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(err(key, format!("`{v}` is not true or false"))),
         };
         match key {
             "bind" => self.bind = value.into(),
@@ -146,13 +258,7 @@ impl Config {
             "s3_bucket" => self.s3_bucket = Some(value.into()),
             "s3_endpoint" => self.s3_endpoint = Some(value.into()),
             "s3_region" => self.s3_region = value.into(),
-            "s3_path_style" => {
-                self.s3_path_style = match value {
-                    "true" | "1" => true,
-                    "false" | "0" => false,
-                    _ => return Err(err(key, format!("`{value}` is not true or false"))),
-                }
-            }
+            "s3_path_style" => self.s3_path_style = boolean(value)?,
             "s3_access_key_id" => self.s3_access_key_id = Some(value.into()),
             "s3_secret_access_key" => self.s3_secret_access_key = Some(value.into()),
             "s3_prefix" => self.s3_prefix = value.into(),
@@ -160,6 +266,49 @@ impl Config {
             "log_format" => self.log_format = value.into(),
             "shutdown_grace_seconds" => self.shutdown_grace_seconds = num(value)? as u64,
             "metrics_token" => self.metrics_token = Some(value.into()),
+            "header_read_timeout_seconds" => self.header_read_timeout_seconds = unsigned(value)?,
+            "body_timeout_seconds" => self.body_timeout_seconds = unsigned(value)?,
+            "body_idle_timeout_seconds" => self.body_idle_timeout_seconds = unsigned(value)?,
+            "max_connections" => self.max_connections = unsigned(value)? as usize,
+            "max_connections_per_address" => {
+                self.max_connections_per_address = unsigned(value)? as usize
+            }
+            "trust_forwarded_for" => self.trust_forwarded_for = boolean(value)?,
+            "login_burst_per_account" => self.login_burst_per_account = unsigned(value)? as u32,
+            "login_refill_seconds_per_account" => {
+                self.login_refill_seconds_per_account = unsigned(value)?
+            }
+            "login_burst_per_address" => self.login_burst_per_address = unsigned(value)? as u32,
+            "login_refill_seconds_per_address" => {
+                self.login_refill_seconds_per_address = unsigned(value)?
+            }
+            "max_pending_logins" => self.max_pending_logins = unsigned(value)? as usize,
+            "max_event_streams_per_user" => {
+                self.max_event_streams_per_user = unsigned(value)? as usize
+            }
+            "max_event_streams" => self.max_event_streams = unsigned(value)? as usize,
+            "max_syncs_per_user" => self.max_syncs_per_user = unsigned(value)? as usize,
+            "max_concurrent_syncs" => self.max_concurrent_syncs = unsigned(value)? as usize,
+            "max_sync_pushes" => self.max_sync_pushes = unsigned(value)? as usize,
+            "max_document_bytes" => self.max_document_bytes = unsigned(value)? as usize,
+            "max_sync_request_inflated_bytes" => {
+                self.max_sync_request_inflated_bytes = unsigned(value)?
+            }
+            "max_sync_request_ops" => self.max_sync_request_ops = unsigned(value)?,
+            k if k.starts_with("sync_budget.") => {
+                let field = &k["sync_budget.".len()..];
+                let mut v =
+                    serde_json::to_value(self.sync_budget).map_err(|e| err(key, e.to_string()))?;
+                match v.get_mut(field) {
+                    Some(slot) => *slot = serde_json::Value::from(unsigned(value)?),
+                    None => return Err(err(key, "unknown setting")),
+                }
+                self.sync_budget =
+                    serde_json::from_value(v).map_err(|e| err(key, e.to_string()))?;
+            }
+            "max_photo_edge" => self.max_photo_edge = unsigned(value)? as u32,
+            "max_photo_pixels" => self.max_photo_pixels = unsigned(value)?,
+
             "jwt_keys" => {
                 // kid=secret,kid=secret
                 self.jwt_keys = value
@@ -254,6 +403,52 @@ impl Config {
         if self.access_token_seconds < 10 {
             return Err(err("access_token_seconds", "must be at least 10"));
         }
+        for (key, v) in [
+            (
+                "header_read_timeout_seconds",
+                self.header_read_timeout_seconds,
+            ),
+            ("body_timeout_seconds", self.body_timeout_seconds),
+            ("body_idle_timeout_seconds", self.body_idle_timeout_seconds),
+            ("max_connections", self.max_connections as u64),
+            (
+                "login_burst_per_account",
+                u64::from(self.login_burst_per_account),
+            ),
+            (
+                "login_refill_seconds_per_account",
+                self.login_refill_seconds_per_account,
+            ),
+            (
+                "login_burst_per_address",
+                u64::from(self.login_burst_per_address),
+            ),
+            (
+                "login_refill_seconds_per_address",
+                self.login_refill_seconds_per_address,
+            ),
+            ("max_pending_logins", self.max_pending_logins as u64),
+            (
+                "max_event_streams_per_user",
+                self.max_event_streams_per_user as u64,
+            ),
+            ("max_event_streams", self.max_event_streams as u64),
+            ("max_syncs_per_user", self.max_syncs_per_user as u64),
+            ("max_concurrent_syncs", self.max_concurrent_syncs as u64),
+            ("max_sync_pushes", self.max_sync_pushes as u64),
+            ("max_document_bytes", self.max_document_bytes as u64),
+            (
+                "max_sync_request_inflated_bytes",
+                self.max_sync_request_inflated_bytes,
+            ),
+            ("max_sync_request_ops", self.max_sync_request_ops),
+            ("max_photo_edge", u64::from(self.max_photo_edge)),
+            ("max_photo_pixels", self.max_photo_pixels),
+        ] {
+            if v == 0 {
+                return Err(err(key, "must be at least 1"));
+            }
+        }
         if self.refresh_token_days < 1 {
             return Err(err("refresh_token_days", "must be at least 1"));
         }
@@ -299,5 +494,32 @@ mod tests {
         c.set("jwt_keys", "k1=0123456789abcdef0123456789abcdef,k0=short")
             .expect("parses");
         assert!(c.validate().is_err(), "short key refused");
+    }
+
+    #[test]
+    fn bounds_are_settings_and_zero_is_refused() {
+        let mut c = Config::default();
+        c.apply_env(
+            [(
+                "CLOSELOOP_SYNC_BUDGET__MAX_OPS".to_owned(),
+                "1234".to_owned(),
+            )]
+            .into_iter(),
+        )
+        .expect("applies");
+        assert_eq!(c.sync_budget.max_ops, 1234);
+        c.set("sync_budget.max_chunks", "7").expect("flag");
+        assert_eq!(c.sync_budget.max_chunks, 7);
+        assert!(c.set("sync_budget.max_nonsense", "7").is_err());
+        c.set("max_connections", "0").expect("parses");
+        let e = c.validate().expect_err("refused");
+        assert_eq!(e.key, "max_connections");
+        let file: Config = toml::from_str("[sync_budget]\nmax_ops = 9\n").expect("toml");
+        assert_eq!(file.sync_budget.max_ops, 9);
+        assert_eq!(
+            file.sync_budget.max_inflated_bytes,
+            default_sync_budget().max_inflated_bytes,
+            "unset fields keep the server's defaults"
+        );
     }
 }

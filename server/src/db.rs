@@ -39,6 +39,11 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 "event replay",
                 include_str!("../../migrations/sqlite/0003_event_replay.sql"),
             ),
+            (
+                4,
+                "trust boundary",
+                include_str!("../../migrations/sqlite/0004_trust_boundary.sql"),
+            ),
         ],
         Engine::Postgres => &[
             (
@@ -55,6 +60,11 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 3,
                 "event replay",
                 include_str!("../../migrations/postgres/0003_event_replay.sql"),
+            ),
+            (
+                4,
+                "trust boundary",
+                include_str!("../../migrations/postgres/0004_trust_boundary.sql"),
             ),
         ],
     };

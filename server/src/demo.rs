@@ -15,6 +15,10 @@ use std::collections::HashSet;
 
 const ORG: &str = "demo-org";
 
+/// Usernames and the organisation of a second demo organisation, for trying (and testing) that
+/// organisations never see each other.
+pub const OTHER_ORG: &str = "other-org";
+
 /// What the demo created, for printing.
 #[derive(Debug)]
 pub struct Demo {
@@ -53,9 +57,21 @@ fn profile(name: &str) -> SiteProfile {
 
 /// Creates the demo organisation. Refuses to run twice.
 pub async fn create(state: &AppState) -> Result<Demo, String> {
+    create_org(state, ORG, "示范街道 Demo sub-district", "").await
+}
+
+/// Creates a demo organisation `org` whose usernames start with `prefix` (`"b-"` gives `b-li`,
+/// `b-wang`…; passwords are `<username>-demo-pass`). Its grids have the same ids as the first
+/// demo organisation's, as two districts' grids would.
+pub async fn create_org(
+    state: &AppState,
+    org: &str,
+    name: &str,
+    prefix: &str,
+) -> Result<Demo, String> {
     let pool = &state.db.pool;
     let exists = sqlx::query("SELECT 1 AS one FROM orgs WHERE id = $1")
-        .bind(ORG)
+        .bind(org)
         .fetch_optional(pool)
         .await
         .map_err(|e| e.to_string())?;
@@ -63,25 +79,26 @@ pub async fn create(state: &AppState) -> Result<Demo, String> {
         return Err("the demo organisation already exists in this data folder".into());
     }
     sqlx::query("INSERT INTO orgs (id, name) VALUES ($1, $2)")
-        .bind(ORG)
-        .bind("示范街道 Demo sub-district")
+        .bind(org)
+        .bind(name)
         .execute(pool)
         .await
         .map_err(|e| e.to_string())?;
     for (g, n) in [("grid-1", "第一网格"), ("grid-2", "第二网格")] {
         sqlx::query("INSERT INTO grids (id, org_id, name) VALUES ($1, $2, $3)")
             .bind(g)
-            .bind(ORG)
+            .bind(org)
             .bind(n)
             .execute(pool)
             .await
             .map_err(|e| e.to_string())?;
     }
     let e = |e: crate::error::ApiError| e.to_string();
+    let user = |n: &str| format!("{prefix}{n}");
     let admin_id = insert_user(
         pool,
-        ORG,
-        &NewUser::demo("admin", "管理员", "admin", &[], &[]),
+        org,
+        &NewUser::demo(&user("admin"), "管理员", "admin", &[], &[]),
     )
     .await
     .map_err(e)?;
@@ -93,7 +110,7 @@ pub async fn create(state: &AppState) -> Result<Demo, String> {
     sqlx::query("INSERT INTO device_actors (actor_id, user_id, device_id, registered_at) VALUES ($1, $2, $3, $4)")
         .bind(&actor_hex)
         .bind(&admin_id)
-        .bind("server-demo")
+        .bind(format!("server-demo{prefix}"))
         .bind(now_ms())
         .execute(pool)
         .await
@@ -104,7 +121,7 @@ pub async fn create(state: &AppState) -> Result<Demo, String> {
         .ok_or("admin missing")?;
     let as_admin = AuthUser {
         actor: admin,
-        device_id: "server-demo".into(),
+        device_id: format!("server-demo{prefix}"),
         display_name: "管理员".into(),
     };
     let bound: HashSet<String> = [actor_hex].into();
@@ -112,7 +129,7 @@ pub async fn create(state: &AppState) -> Result<Demo, String> {
     for (grid, name, prof, loc) in SITES {
         let site_id = format!("site-{}", random_hex(6));
         let site_ref = SiteRef {
-            org_id: ORG.into(),
+            org_id: org.into(),
             grid_id: grid.into(),
             site_id: site_id.clone(),
         };
@@ -153,17 +170,17 @@ pub async fn create(state: &AppState) -> Result<Demo, String> {
     }
     let shop = vec![sites[0].0.clone()];
     let mut users = vec![(
-        "admin".to_owned(),
-        "admin-demo-pass".to_owned(),
+        user("admin"),
+        format!("{}-demo-pass", user("admin")),
         "admin".to_owned(),
     )];
     for u in [
-        NewUser::demo("li", "李主管", "supervisor", &[], &[]),
-        NewUser::demo("wang", "王网格员", "inspector", &["grid-1"], &[]),
-        NewUser::demo("zhao", "赵网格员", "inspector", &["grid-2"], &[]),
-        NewUser::demo("zhang", "张老板", "owner", &[], &shop),
+        NewUser::demo(&user("li"), "李主管", "supervisor", &[], &[]),
+        NewUser::demo(&user("wang"), "王网格员", "inspector", &["grid-1"], &[]),
+        NewUser::demo(&user("zhao"), "赵网格员", "inspector", &["grid-2"], &[]),
+        NewUser::demo(&user("zhang"), "张老板", "owner", &[], &shop),
     ] {
-        insert_user(pool, ORG, &u).await.map_err(e)?;
+        insert_user(pool, org, &u).await.map_err(e)?;
     }
     for (name, role) in [
         ("li", "supervisor"),
@@ -172,8 +189,8 @@ pub async fn create(state: &AppState) -> Result<Demo, String> {
         ("zhang", "owner"),
     ] {
         users.push((
-            name.to_owned(),
-            format!("{name}-demo-pass"),
+            user(name),
+            format!("{}-demo-pass", user(name)),
             role.to_owned(),
         ));
     }
@@ -187,7 +204,7 @@ async fn push(
     id: &str,
     doc: &mut AutoCommit,
 ) -> Result<(), String> {
-    match apply::apply(state, user, bound, id, &doc.save())
+    match apply::apply(state, user, bound, id, &doc.save(), &Ok(()))
         .await
         .map_err(|e| e.to_string())?
     {

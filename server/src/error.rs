@@ -31,6 +31,18 @@ pub enum ApiError {
     /// A part the server depends on (the blob store) is not answering; worth retrying later.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// The body's SHA-256 is not the one the path names.
+    #[error("{0}")]
+    HashMismatch(String),
+    /// Too many attempts or requests; try again after `retry_after` seconds.
+    #[error("{message}")]
+    TooMany { message: String, retry_after: u64 },
+    /// The client took too long to send its request.
+    #[error("{0}")]
+    Timeout(String),
+    /// The route exists, not for this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
 }
 
 #[derive(Serialize)]
@@ -79,6 +91,37 @@ impl IntoResponse for ApiError {
                 None,
             ),
             ApiError::Conflict { code, message } => (StatusCode::CONFLICT, code, message, None),
+            ApiError::HashMismatch(m) => (
+                StatusCode::BAD_REQUEST,
+                "hash_mismatch",
+                m,
+                Some("body".to_owned()),
+            ),
+            ApiError::TooMany {
+                message,
+                retry_after,
+            } => {
+                let mut res = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(Body {
+                        error: "too_many_requests",
+                        message,
+                        field: None,
+                    }),
+                )
+                    .into_response();
+                if let Ok(v) = retry_after.max(1).to_string().parse() {
+                    res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                }
+                return res;
+            }
+            ApiError::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, "timeout", m, None),
+            ApiError::MethodNotAllowed(m) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                m,
+                None,
+            ),
             ApiError::TooLarge(m) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large", m, None),
             ApiError::UnsupportedType(m) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -18,6 +18,9 @@ use tokio::sync::{Mutex, broadcast};
 
 /// The PostgreSQL channel hazard events travel on.
 pub const CHANNEL: &str = "closeloop_hazards";
+/// The channel that says a user's scope changed (payload: the user id), so every replica's open
+/// streams of that user re-read it at once rather than at their next periodic check.
+pub const SCOPES: &str = "closeloop_scopes";
 
 /// One hazard's state after a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +56,8 @@ pub enum Live {
     Hazard(Arc<HazardEvent>),
     /// Events may have been lost (the listener reconnected): replay from the database.
     Gap,
+    /// This user's role or scope changed: their streams re-read it before sending anything more.
+    Rescope(Arc<str>),
 }
 
 /// This process's fan-out to its streams.
@@ -142,6 +147,31 @@ pub async fn commit(
     Ok(())
 }
 
+/// Commits a transaction that changed `user_id`'s scope and tells every replica's streams. On
+/// PostgreSQL the notice travels with the commit; a reconnecting listener announces a gap, after
+/// which streams replay under the scope they re-read at their next check.
+pub async fn commit_rescope(
+    state: &AppState,
+    mut tx: Transaction<'_, Any>,
+    user_id: &str,
+) -> ApiResult<()> {
+    match state.db.engine {
+        Engine::Postgres => {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(SCOPES)
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Engine::Sqlite => {
+            tx.commit().await?;
+            state.events.publish(Live::Rescope(user_id.into()));
+        }
+    }
+    Ok(())
+}
+
 /// Up to `limit` hazards in `user`'s scope changed after feed number `after`, oldest change first.
 pub async fn replay(
     state: &AppState,
@@ -179,7 +209,7 @@ pub async fn listen(url: String, events: Events) {
                 continue;
             }
         };
-        if let Err(e) = listener.listen(CHANNEL).await {
+        if let Err(e) = listener.listen_all([CHANNEL, SCOPES]).await {
             tracing::warn!(error = %e, "event listener cannot LISTEN; retrying");
             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             continue;
@@ -188,6 +218,9 @@ pub async fn listen(url: String, events: Events) {
         events.publish(Live::Gap);
         loop {
             match listener.try_recv().await {
+                Ok(Some(n)) if n.channel() == SCOPES => {
+                    events.publish(Live::Rescope(n.payload().into()));
+                }
                 Ok(Some(n)) => match serde_json::from_str::<HazardEvent>(n.payload()) {
                     Ok(e) => events.publish(Live::Hazard(Arc::new(e))),
                     Err(e) => tracing::warn!(error = %e, "unreadable hazard notification"),

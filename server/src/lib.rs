@@ -15,8 +15,11 @@ pub mod events;
 pub mod metrics;
 pub mod routes;
 pub mod scope;
+pub mod serve;
 pub mod shutdown;
+pub mod slots;
 pub mod sync;
+pub mod throttle;
 
 use crate::auth::jwt::Keys;
 use crate::blobs::BlobStore;
@@ -44,6 +47,16 @@ pub struct AppState {
     /// Live hazard changes for this process's event streams.
     pub events: events::Events,
     pub shutdown: shutdown::Shutdown,
+    /// Login attempts per account and address.
+    pub throttle: Arc<throttle::Throttle>,
+    /// Open event streams, per user.
+    pub streams: Arc<slots::Slots>,
+    /// Syncs being processed, per user.
+    pub syncs: Arc<slots::Slots>,
+    /// Turns for syncs in all (`max_concurrent_syncs`); the rest wait.
+    pub sync_gate: Arc<tokio::sync::Semaphore>,
+    /// Turns for decoding uploaded photos (one per core).
+    pub photo_checks: Arc<tokio::sync::Semaphore>,
 }
 
 /// Loads the configured JWT keys, or the ones generated into the data folder on first start.
@@ -89,6 +102,9 @@ impl AppState {
             ),
             None => BlobStore::folder(config.blob_dir()).map_err(|e| format!("blob_dir: {e}"))?,
         };
+        sync::projections::backfill(&db.pool)
+            .await
+            .map_err(|e| format!("database: {e}"))?;
         let keys = jwt_keys(&config).map_err(|e| format!("jwt keys: {e}"))?;
         let keys = Keys::new(&keys, &config.jwt_issuer).ok_or("no JWT key")?;
         let slots = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -96,15 +112,36 @@ impl AppState {
         if db.engine == db::Engine::Postgres {
             tokio::spawn(events::listen(config.database_url(), events.clone()));
         }
+        let throttle = Arc::new(throttle::Throttle::new(&config));
+        let config_turns = config.max_concurrent_syncs;
+        let tidy = Arc::downgrade(&throttle);
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                match tidy.upgrade() {
+                    Some(t) => t.tidy(),
+                    None => return,
+                }
+            }
+        });
         Ok(AppState {
             db,
             keys,
             blobs,
+            passwords: Arc::new(auth::verifier::Verifier::new(
+                slots,
+                config.max_pending_logins,
+            )),
             config: Arc::new(config),
-            passwords: Arc::new(auth::verifier::Verifier::new(slots)),
             metrics: Arc::default(),
             events,
             shutdown: shutdown::Shutdown::default(),
+            throttle,
+            streams: Arc::default(),
+            syncs: Arc::default(),
+            sync_gate: Arc::new(tokio::sync::Semaphore::new(config_turns)),
+            photo_checks: Arc::new(tokio::sync::Semaphore::new(slots)),
         })
     }
 }
@@ -218,10 +255,39 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/v1/openapi.json", get(openapi))
-        // Handlers read bodies themselves with their own limits and JSON errors.
+        .fallback(routes::not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        // Handlers read bodies themselves with their own limits, deadlines and JSON errors.
         .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(security_headers))
         .layer(middleware::from_fn_with_state(state.clone(), trace))
         .with_state(state)
+}
+
+async fn method_not_allowed(method: axum::http::Method) -> error::ApiError {
+    error::ApiError::MethodNotAllowed(format!("{method} is not served here"))
+}
+
+/// Nothing this server answers is to be sniffed as another type, framed, or run as a page: photos
+/// and JSON alike.
+async fn security_headers(req: Request, next: Next) -> Response {
+    use axum::http::{HeaderValue, header};
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    res
 }
 
 /// Serves `state` on `listener` until `shutdown` completes. Then it drains: readiness fails,
@@ -235,7 +301,14 @@ pub async fn launch(
     let draining = state.shutdown.clone();
     let grace = std::time::Duration::from_secs(state.config.shutdown_grace_seconds);
     let begin = draining.clone();
-    let serve = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+    let bounds = serve::Bounds {
+        header_read_timeout: std::time::Duration::from_secs(
+            state.config.header_read_timeout_seconds,
+        ),
+        max_connections: state.config.max_connections,
+        max_connections_per_address: state.config.max_connections_per_address,
+    };
+    let serve = serve::run(listener, app(state), bounds, async move {
         shutdown.await;
         begin.begin();
     });

@@ -62,6 +62,7 @@ fn expired_forged_wrong_key_and_alg_none_tokens_are_refused() {
             role: "inspector".into(),
             iss: "closeloop".into(),
             iat: now - 100,
+            nbf: now - 100,
             exp: now - 10,
         })
         .expect("issue");
@@ -103,6 +104,7 @@ fn expired_forged_wrong_key_and_alg_none_tokens_are_refused() {
         role: "supervisor".into(),
         iss: "closeloop".into(),
         iat: now,
+        nbf: now,
         exp: now + 60,
     })
     .expect("issue");

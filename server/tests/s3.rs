@@ -7,7 +7,6 @@ mod common;
 use closeloop_server::config::Config;
 use closeloop_testkit::Minio;
 use common::*;
-use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 fn bucket() -> String {
@@ -26,20 +25,6 @@ fn use_s3(c: &mut Config, minio: &Minio, bucket: &str) {
     c.s3_access_key_id = Some(minio.access_key.clone());
     c.s3_secret_access_key = Some(minio.secret_key.clone());
     c.s3_presign_seconds = 60;
-}
-
-fn jpeg(seed: u8) -> (Vec<u8>, String) {
-    let bytes: Vec<u8> = [
-        &[0xff, 0xd8, 0xff, 0xe0][..],
-        &[seed; 300][..],
-        &[0xff, 0xd9][..],
-    ]
-    .concat();
-    let sha = Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    (bytes, sha)
 }
 
 fn no_redirects() -> ureq::Agent {

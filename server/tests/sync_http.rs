@@ -11,7 +11,6 @@ use closeloop_model::lifecycle::{Event, EventKind, Report, Severity};
 use closeloop_model::roles::{Role, SiteRef};
 use common::*;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 fn feed_head(s: &TestServer) -> i64 {
     s.block(closeloop_server::sync::feed::head(&s.state.db.pool))
@@ -198,68 +197,65 @@ fn unbound_actors_are_refused_and_bound_ones_reach_the_supervisor() {
 
 #[test]
 fn blobs_are_verified_by_hash_type_and_size() {
-    let s = TestServer::start_with(|c| c.max_blob_bytes = 1024);
+    let s = TestServer::start_with(|c| c.max_blob_bytes = 16 * 1024);
     let t = token(&s, "wang", "d1");
-    let jpeg: Vec<u8> = [
-        &[0xff, 0xd8, 0xff, 0xe0][..],
-        &[7u8; 100][..],
-        &[0xff, 0xd9][..],
-    ]
-    .concat();
-    let sha: String = Sha256::digest(&jpeg)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let (jpeg, sha) = jpeg(7);
     let url = format!("{}/v1/blobs/{sha}", s.url);
-    assert_eq!(
-        call("PUT", &url, Some(&t), Some(&jpeg), "image/jpeg").status,
-        201
-    );
-    assert_eq!(
-        call("PUT", &url, Some(&t), Some(&jpeg), "image/jpeg").status,
-        200,
-        "idempotent"
-    );
+    let put = |bytes: &[u8], ct: &str| {
+        let sha = sha256_hex(bytes);
+        call(
+            "PUT",
+            &format!("{}/v1/blobs/{sha}", s.url),
+            Some(&t),
+            Some(bytes),
+            ct,
+        )
+    };
+    assert_eq!(put(&jpeg, "image/jpeg").status, 201);
+    assert_eq!(put(&jpeg, "image/jpeg").status, 200, "idempotent");
     let mut tampered = jpeg.clone();
     tampered[10] ^= 1;
     let r = call("PUT", &url, Some(&t), Some(&tampered), "image/jpeg");
-    assert_eq!(r.status, 400, "hash mismatch");
-    let png = b"\x89PNG\r\n\x1a\n....".to_vec();
-    let png_sha: String = Sha256::digest(&png)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
     assert_eq!(
-        call(
-            "PUT",
-            &format!("{}/v1/blobs/{png_sha}", s.url),
-            Some(&t),
-            Some(&png),
-            "image/jpeg"
-        )
-        .status,
-        415
+        (r.status, r.body["error"].as_str()),
+        (400, Some("hash_mismatch"))
     );
+    // Not the photo it claims to be: a PNG, HTML behind JPEG markers, a frame header claiming
+    // 50,000 × 50,000 pixels, a JPEG cut short.
+    let png = b"\x89PNG\r\n\x1a\n....".to_vec();
+    let html = [
+        &[0xff, 0xd8, 0xff, 0xe0][..],
+        b"<html><script>alert(1)</script></html>",
+        &[0xff, 0xd9][..],
+    ]
+    .concat();
+    let mut huge = jpeg.clone();
+    let sof = huge
+        .windows(2)
+        .position(|w| w == [0xff, 0xc0])
+        .expect("baseline frame");
+    huge[sof + 5..sof + 9].copy_from_slice(&[0xc3, 0x50, 0xc3, 0x50]);
+    let cut = jpeg[..jpeg.len() - 40].to_vec();
+    for (what, bytes) in [
+        ("png", &png),
+        ("html", &html),
+        ("huge", &huge),
+        ("cut", &cut),
+    ] {
+        let r = put(bytes, "image/jpeg");
+        assert_eq!(
+            (r.status, r.body["error"].as_str()),
+            (415, Some("unsupported_type")),
+            "{what}: {}",
+            r.body
+        );
+    }
     assert_eq!(
         call("PUT", &url, Some(&t), Some(&jpeg), "image/png").status,
         415
     );
-    let big = vec![0u8; 2048];
-    let big_sha: String = Sha256::digest(&big)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
-    assert_eq!(
-        call(
-            "PUT",
-            &format!("{}/v1/blobs/{big_sha}", s.url),
-            Some(&t),
-            Some(&big),
-            "image/jpeg"
-        )
-        .status,
-        413
-    );
+    let big = vec![0u8; 32 * 1024];
+    assert_eq!(put(&big, "image/jpeg").status, 413);
     assert_eq!(call("GET", &url, Some(&t), None, "").status, 200);
     assert_eq!(call("HEAD", &url, Some(&t), None, "").status, 200);
     assert_eq!(
@@ -274,4 +270,23 @@ fn blobs_are_verified_by_hash_type_and_size() {
         404
     );
     assert_eq!(call("GET", &url, None, None, "").status, 401);
+    // Served so that no browser takes it for anything but an image.
+    let r = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .new_agent()
+        .get(&url)
+        .header("authorization", format!("Bearer {t}"))
+        .call()
+        .expect("get");
+    let h = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(h("content-type"), "image/jpeg");
+    assert_eq!(h("x-content-type-options"), "nosniff");
+    assert!(h("content-security-policy").contains("default-src 'none'"));
 }

@@ -295,7 +295,7 @@ fn the_matrix_of_roles_and_endpoints() {
         assert_eq!(got.as_slice(), expected.as_slice(), "{path} for {users:?}");
     }
     // Managing people is for administrators only.
-    let body = json!({"username": "new", "password": "long-enough-pass", "display_name": "n", "role": "owner"});
+    let body = json!({"username": "new", "password": "long-enough-pass", "display_name": "n", "role": "owner", "site_ids": [restaurant]});
     let got: Vec<u16> = tokens
         .iter()
         .map(|t| post(&format!("{}/v1/admin/users", s.url), Some(t), &body).status)

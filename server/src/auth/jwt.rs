@@ -20,6 +20,8 @@ pub struct Claims {
     pub iss: String,
     /// Seconds since the epoch.
     pub iat: i64,
+    /// Not valid before (seconds since the epoch).
+    pub nbf: i64,
     pub exp: i64,
 }
 
@@ -73,7 +75,8 @@ impl Keys {
         encode(&header, claims, &self.signing.1).map_err(|e| e.to_string())
     }
 
-    /// Verifies a token: algorithm HS256 only, a known key id, signature, expiry and issuer.
+    /// Verifies a token: algorithm HS256 only, a known key id, signature, expiry, not-before and
+    /// issuer.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let header = decode_header(token).map_err(|_| TokenError::Invalid)?;
         if header.alg != Algorithm::HS256 {
@@ -88,8 +91,9 @@ impl Keys {
             .ok_or(TokenError::Invalid)?;
         let mut v = Validation::new(Algorithm::HS256);
         v.leeway = 0;
+        v.validate_nbf = true;
         v.set_issuer(&[self.issuer.as_str()]);
-        v.set_required_spec_claims(&["exp", "iss", "sub"]);
+        v.set_required_spec_claims(&["exp", "nbf", "iss", "sub"]);
         decode::<Claims>(token, key, &v)
             .map(|d| d.claims)
             .map_err(|e| match e.kind() {
@@ -125,6 +129,7 @@ mod tests {
             role: "inspector".into(),
             iss: "closeloop".into(),
             iat: now,
+            nbf: now,
             exp: now + exp_in,
         }
     }

@@ -59,28 +59,44 @@ fn unauthorized(code: &'static str, message: &str) -> ApiError {
 }
 
 /// Consumes a token: valid once, before it expires, in a family not revoked. A second use
-/// revokes the family.
+/// revokes the family. The use is one conditional `UPDATE`, so concurrent uses of one token are
+/// decided by the database (one wins, the rest are reuse) and never fail on a lock upgrade.
 pub async fn consume(pool: &AnyPool, token: &str) -> ApiResult<Owner> {
     let now = now_ms();
-    let mut tx = pool.begin().await?;
-    let row = sqlx::query("SELECT family_id, user_id, device_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1")
-        .bind(digest(token))
-        .fetch_optional(&mut *tx)
-        .await?;
+    let hash = digest(token);
+    let won = sqlx::query(
+        "UPDATE refresh_tokens SET used_at = $1
+         WHERE token_hash = $2 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $1
+         RETURNING family_id, user_id, device_id",
+    )
+    .bind(now)
+    .bind(&hash)
+    .fetch_optional(pool)
+    .await?;
+    if let Some(row) = won {
+        return Ok(Owner {
+            family_id: row.try_get("family_id")?,
+            user_id: row.try_get("user_id")?,
+            device_id: row.try_get("device_id")?,
+        });
+    }
+    // Why not: read the row as it stands now.
+    let row = sqlx::query(
+        "SELECT family_id, user_id, expires_at, used_at, revoked_at FROM refresh_tokens WHERE token_hash = $1",
+    )
+    .bind(&hash)
+    .fetch_optional(pool)
+    .await?;
     let Some(row) = row else {
         return Err(unauthorized(
             "token_invalid",
             "unknown refresh token; log in again",
         ));
     };
-    let owner = Owner {
-        family_id: row.try_get("family_id")?,
-        user_id: row.try_get("user_id")?,
-        device_id: row.try_get("device_id")?,
-    };
+    let family: String = row.try_get("family_id")?;
+    let user: String = row.try_get("user_id")?;
     let used: Option<i64> = row.try_get("used_at")?;
     let revoked: Option<i64> = row.try_get("revoked_at")?;
-    let expires: i64 = row.try_get("expires_at")?;
     if revoked.is_some() {
         return Err(unauthorized(
             "refresh_reused",
@@ -89,58 +105,42 @@ pub async fn consume(pool: &AnyPool, token: &str) -> ApiResult<Owner> {
     }
     if used.is_some() {
         // Someone else has (or had) this token: end the whole login.
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now)
-        .bind(&owner.family_id)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        tracing::warn!(user = %owner.user_id, family = %owner.family_id, "refresh token reused; family revoked");
+        revoke_family(pool, &family, now).await?;
+        tracing::warn!(%user, %family, "refresh token reused; family revoked");
         return Err(unauthorized(
             "refresh_reused",
             "this refresh token was already used; log in again",
         ));
     }
-    if expires <= now {
-        return Err(unauthorized(
-            "refresh_expired",
-            "the login has expired; log in again",
-        ));
-    }
-    let updated = sqlx::query(
-        "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL",
-    )
-    .bind(now)
-    .bind(digest(token))
-    .execute(&mut *tx)
-    .await?;
-    if updated.rows_affected() != 1 {
-        return Err(unauthorized(
-            "refresh_reused",
-            "this refresh token was already used; log in again",
-        ));
-    }
-    tx.commit().await?;
-    Ok(owner)
+    Err(unauthorized(
+        "refresh_expired",
+        "the login has expired; log in again",
+    ))
 }
 
-/// Revokes the family of `token` (logout). Unknown tokens are ignored.
-pub async fn revoke_family_of(pool: &AnyPool, token: &str) -> ApiResult<()> {
-    let row = sqlx::query("SELECT family_id FROM refresh_tokens WHERE token_hash = $1")
-        .bind(digest(token))
-        .fetch_optional(pool)
-        .await?;
+async fn revoke_family(pool: &AnyPool, family: &str, now: i64) -> ApiResult<()> {
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(family)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Revokes the family of `token` (logout) if it belongs to `user_id`. Unknown tokens and other
+/// users' tokens are ignored alike, so logout can neither end nor probe someone else's login.
+pub async fn revoke_family_of(pool: &AnyPool, token: &str, user_id: &str) -> ApiResult<()> {
+    let row =
+        sqlx::query("SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND user_id = $2")
+            .bind(digest(token))
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?;
     if let Some(row) = row {
         let family: String = row.try_get("family_id")?;
-        sqlx::query(
-            "UPDATE refresh_tokens SET revoked_at = $1 WHERE family_id = $2 AND revoked_at IS NULL",
-        )
-        .bind(now_ms())
-        .bind(family)
-        .execute(pool)
-        .await?;
+        revoke_family(pool, &family, now_ms()).await?;
     }
     Ok(())
 }

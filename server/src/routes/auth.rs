@@ -8,8 +8,9 @@ use crate::db::{now_ms, random_hex};
 use crate::error::{ApiError, ApiResult};
 use axum::Json;
 use axum::body::Body;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use closeloop_model::roles::Actor;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -26,6 +27,16 @@ struct LoginRequest {
 #[serde(deny_unknown_fields)]
 struct RefreshRequest {
     refresh_token: String,
+}
+
+impl RefreshRequest {
+    /// Refresh tokens are `r1.` and 64 hex digits; anything far longer is no token at all.
+    fn check(&self) -> ApiResult<()> {
+        if self.refresh_token.len() > 1024 {
+            return Err(ApiError::bad("refresh_token", "not a refresh token"));
+        }
+        Ok(())
+    }
 }
 
 /// The user as the device should remember them.
@@ -92,6 +103,7 @@ async fn pair(
         role: actor.role.as_str().to_owned(),
         iss: state.config.jwt_issuer.clone(),
         iat: now,
+        nbf: now,
         exp,
     };
     let access_token = state.keys.issue(&claims).map_err(ApiError::internal)?;
@@ -112,15 +124,64 @@ async fn pair(
     })
 }
 
+/// The client's address, for the per-address limits (see [`crate::serve::client_ip`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(crate::serve::client_ip(
+            parts,
+            state.config.trust_forwarded_for,
+        )))
+    }
+}
+
+fn throttled(what: &str, retry_after: u64) -> ApiError {
+    ApiError::TooMany {
+        message: format!("too many {what}; try again in {retry_after} s"),
+        retry_after,
+    }
+}
+
+/// One login or refresh attempt from `ip`, within its address's limit.
+fn per_address(state: &AppState, ip: Option<std::net::IpAddr>) -> ApiResult<()> {
+    state
+        .throttle
+        .address(ip)
+        .map_err(|s| throttled("login attempts from your address", s))
+}
+
 /// `POST /v1/auth/login`.
-pub async fn login(State(state): State<AppState>, body: Body) -> ApiResult<Json<TokenPair>> {
-    let req: LoginRequest = json_body(body, 16 * 1024).await?;
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: Body,
+) -> ApiResult<Json<TokenPair>> {
+    per_address(&state, ip)?;
+    let req: LoginRequest = json_body(body, 16 * 1024, &state.config).await?;
     if !valid_device(&req.device_id) {
         return Err(ApiError::bad(
             "device_id",
             "a device id is 1–128 letters, digits, `-`, `_` or `.`",
         ));
     }
+    if req.username.is_empty() || req.username.len() > 64 || req.password.len() > 1024 {
+        // No account has such a name or password; answered as any wrong login, without a hash.
+        return Err(ApiError::Unauthorized {
+            code: "invalid_credentials",
+            message: "wrong username or password".into(),
+        });
+    }
+    state
+        .throttle
+        .account(&req.username)
+        .map_err(|s| throttled("login attempts for this account", s))?;
     let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
         .bind(&req.username)
         .fetch_optional(&state.db.pool)
@@ -133,7 +194,11 @@ pub async fn login(State(state): State<AppState>, body: Body) -> ApiResult<Json<
         None => (None, password::dummy_hash().to_owned()),
     };
     // Verify even for unknown users, so timing does not tell which usernames exist.
-    let ok = state.passwords.verify(req.password.clone(), stored).await;
+    let ok = state
+        .passwords
+        .verify(req.password.clone(), stored)
+        .await
+        .map_err(|_| throttled("logins at once", 1))?;
     let Some(user_id) = user_id.filter(|_| ok) else {
         return Err(ApiError::Unauthorized {
             code: "invalid_credentials",
@@ -146,22 +211,30 @@ pub async fn login(State(state): State<AppState>, body: Body) -> ApiResult<Json<
 }
 
 /// `POST /v1/auth/refresh`.
-pub async fn refresh(State(state): State<AppState>, body: Body) -> ApiResult<Json<TokenPair>> {
-    let req: RefreshRequest = json_body(body, 16 * 1024).await?;
+pub async fn refresh(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: Body,
+) -> ApiResult<Json<TokenPair>> {
+    per_address(&state, ip)?;
+    let req: RefreshRequest = json_body(body, 16 * 1024, &state.config).await?;
+    req.check()?;
     let owner = refresh::consume(&state.db.pool, &req.refresh_token).await?;
     Ok(Json(
         pair(&state, &owner.user_id, &owner.device_id, &owner.family_id).await?,
     ))
 }
 
-/// `POST /v1/auth/logout`.
+/// `POST /v1/auth/logout`: ends the login the refresh token belongs to, if it is the caller's.
+/// Someone else's token, or an unknown one, is answered the same way and changes nothing.
 pub async fn logout(
     State(state): State<AppState>,
-    _user: AuthUser,
+    user: AuthUser,
     body: Body,
 ) -> ApiResult<StatusCode> {
-    let req: RefreshRequest = json_body(body, 16 * 1024).await?;
-    refresh::revoke_family_of(&state.db.pool, &req.refresh_token).await?;
+    let req: RefreshRequest = json_body(body, 16 * 1024, &state.config).await?;
+    req.check()?;
+    refresh::revoke_family_of(&state.db.pool, &req.refresh_token, &user.actor.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,15 +5,52 @@ use crate::auth::AuthUser;
 use crate::blobs::{Fetch, is_sha256};
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
+use crate::routes::read_body;
 use crate::sync::projections;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use closeloop_model::evidence::{EvidenceLimits, JpegCoding, check_jpeg};
 use sha2::{Digest, Sha256};
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
-/// `PUT /v1/blobs/{sha256}`.
+/// Proves `bytes` is the photo it claims to be: the model's evidence rule (JPEG structure, a real
+/// frame within the edge limit), a pixel cap, baseline coding (what phones write; a progressive
+/// file makes a decoder hold every coefficient of the image), and a decode of the entropy-coded
+/// data at 1/8 scale, so a file with a JPEG frame around something else is caught cheaply.
+fn verify_photo(bytes: &[u8], config: &crate::config::Config) -> ApiResult<()> {
+    let refuse =
+        |e: String| ApiError::UnsupportedType(format!("the body is not an evidence photo: {e}"));
+    let limits = EvidenceLimits {
+        max_long_edge: config.max_photo_edge,
+    };
+    let info = check_jpeg(bytes, &limits).map_err(|e| refuse(format!("{e} ({})", e.rule())))?;
+    if u64::from(info.width) * u64::from(info.height) > config.max_photo_pixels {
+        return Err(refuse(format!(
+            "{}×{} pixels is more than {}",
+            info.width, info.height, config.max_photo_pixels
+        )));
+    }
+    if info.coding != JpegCoding::Baseline {
+        return Err(refuse(
+            "evidence photos are baseline JPEGs, as phones write them; re-encode it".into(),
+        ));
+    }
+    let mut decoder = jpeg_decoder::Decoder::new(bytes);
+    let eighth = |v: u32| u16::try_from(v.div_ceil(8)).unwrap_or(u16::MAX);
+    decoder
+        .scale(eighth(info.width), eighth(info.height))
+        .map_err(|e| refuse(e.to_string()))?;
+    // The scaled image is 1/64 of the pixels; twice that leaves room for the decoder's rows.
+    let budget = usize::try_from(config.max_photo_pixels / 32).unwrap_or(usize::MAX);
+    decoder.set_max_decoding_buffer_size(budget.max(1 << 20));
+    decoder.decode().map_err(|e| refuse(e.to_string()))?;
+    Ok(())
+}
+
+/// `PUT /v1/blobs/{sha256}`: 201 when this user's upload is recorded now, 200 when this user had
+/// already uploaded it. Whether someone else holds the same bytes is never told.
 pub async fn put(
     State(state): State<AppState>,
     user: AuthUser,
@@ -37,48 +74,73 @@ pub async fn put(
         )));
     }
     let limit = state.config.max_blob_bytes;
-    let bytes = axum::body::to_bytes(body, limit)
+    let bytes = read_body(body, limit, &state.config)
         .await
-        .map_err(|_| ApiError::TooLarge(format!("a photo may be at most {limit} bytes")))?;
+        .map_err(|e| match e {
+            ApiError::TooLarge(_) => {
+                ApiError::TooLarge(format!("a photo may be at most {limit} bytes"))
+            }
+            other => other,
+        })?;
     let actual: String = Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
     if actual != sha256 {
-        return Err(ApiError::BadRequest {
-            message: format!("the body's SHA-256 is {actual}, not {sha256}"),
-            field: Some("body".into()),
-        });
+        return Err(ApiError::HashMismatch(format!(
+            "the body's SHA-256 is {actual}, not {sha256}"
+        )));
     }
-    // A JPEG starts with SOI and ends with EOI; anything else is not the photo the phone made.
-    if bytes.len() < 4
-        || bytes[..3] != [0xff, 0xd8, 0xff]
-        || bytes[bytes.len() - 2..] != [0xff, 0xd9]
     {
-        return Err(ApiError::UnsupportedType("the body is not a JPEG".into()));
+        let _turn = state
+            .photo_checks
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        let config = state.config.clone();
+        let checked = bytes.clone();
+        tokio::task::spawn_blocking(move || verify_photo(&checked, &config))
+            .await
+            .map_err(ApiError::internal)??;
     }
-    let existed = sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
+    let mine = sqlx::query("SELECT 1 AS one FROM blob_uploads WHERE sha256 = $1 AND user_id = $2")
+        .bind(&sha256)
+        .bind(&user.actor.user_id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .is_some();
+    if mine {
+        return Ok(StatusCode::OK);
+    }
+    let stored = sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
         .bind(&sha256)
         .fetch_optional(&state.db.pool)
         .await?
         .is_some();
-    if existed {
-        return Ok(StatusCode::OK);
+    if !stored {
+        state
+            .blobs
+            .put(&sha256, &bytes)
+            .await
+            .map_err(|e| ApiError::Unavailable(e.to_string()))?;
+        state.metrics.blob_bytes("up", bytes.len());
     }
-    state
-        .blobs
-        .put(&sha256, &bytes)
-        .await
-        .map_err(|e| ApiError::Unavailable(e.to_string()))?;
-    state.metrics.blob_bytes("up", bytes.len());
+    let now = now_ms();
     let mut tx = state.db.pool.begin().await?;
+    sqlx::query("INSERT INTO blob_uploads (sha256, user_id, uploaded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(&sha256)
+        .bind(&user.actor.user_id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("INSERT INTO blobs (sha256, size, content_type, org_id, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING")
         .bind(&sha256)
         .bind(bytes.len() as i64)
         .bind("image/jpeg")
         .bind(&user.actor.scope.org_id)
         .bind(&user.actor.user_id)
-        .bind(now_ms())
+        .bind(now)
         .execute(&mut *tx)
         .await?;
     let hazards = sqlx::query("SELECT hazard_id FROM hazard_photos WHERE sha256 = $1")
@@ -95,12 +157,38 @@ pub async fn put(
     Ok(StatusCode::CREATED)
 }
 
-async fn org_of(state: &AppState, sha256: &str) -> ApiResult<Option<String>> {
-    let row = sqlx::query("SELECT org_id FROM blobs WHERE sha256 = $1")
+/// Whether `user` may read the photo: they uploaded it, or a document in their reach references
+/// it. Anything else is answered exactly as a photo that does not exist.
+async fn readable(state: &AppState, user: &AuthUser, sha256: &str) -> ApiResult<bool> {
+    if !is_sha256(sha256) {
+        return Ok(false);
+    }
+    let mine = sqlx::query("SELECT 1 AS one FROM blob_uploads WHERE sha256 = $1 AND user_id = $2")
         .bind(sha256)
+        .bind(&user.actor.user_id)
         .fetch_optional(&state.db.pool)
-        .await?;
-    Ok(row.map(|r| r.try_get("org_id")).transpose()?)
+        .await?
+        .is_some();
+    if mine {
+        return Ok(true);
+    }
+    let scope = crate::scope::filter(user, 2, "d.");
+    if scope.nothing {
+        return Ok(false);
+    }
+    let sql = format!(
+        "SELECT 1 AS one FROM doc_photos p JOIN documents d ON d.id = p.doc_id WHERE p.sha256 = $1 AND {} LIMIT 1",
+        scope.sql
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(sha256.to_owned());
+    for b in &scope.binds {
+        q = q.bind(b.clone());
+    }
+    Ok(q.fetch_optional(&state.db.pool).await?.is_some())
+}
+
+fn no_blob(sha256: &str) -> ApiError {
+    ApiError::NotFound(format!("blob {sha256}"))
 }
 
 /// `GET /v1/blobs/{sha256}`.
@@ -109,8 +197,8 @@ pub async fn get(
     user: AuthUser,
     Path(sha256): Path<String>,
 ) -> ApiResult<Response> {
-    if org_of(&state, &sha256).await?.as_deref() != Some(user.actor.scope.org_id.as_str()) {
-        return Err(ApiError::NotFound(format!("blob {sha256}")));
+    if !readable(&state, &user, &sha256).await? {
+        return Err(no_blob(&sha256));
     }
     let cache = (
         header::CACHE_CONTROL,
@@ -124,7 +212,15 @@ pub async fn get(
     {
         Fetch::Bytes(bytes) => {
             state.metrics.blob_bytes("down", bytes.len());
-            Ok(([(header::CONTENT_TYPE, "image/jpeg"), cache], bytes).into_response())
+            Ok((
+                [
+                    (header::CONTENT_TYPE, "image/jpeg"),
+                    cache,
+                    (header::CONTENT_DISPOSITION, "inline"),
+                ],
+                bytes,
+            )
+                .into_response())
         }
         // The store serves the bytes itself; the URL expires long before the cache would.
         Fetch::Redirect(url) => Ok((
@@ -135,7 +231,7 @@ pub async fn get(
             ],
         )
             .into_response()),
-        Fetch::Missing => Err(ApiError::NotFound(format!("blob {sha256}"))),
+        Fetch::Missing => Err(no_blob(&sha256)),
     }
 }
 
@@ -145,9 +241,15 @@ pub async fn head(
     user: AuthUser,
     Path(sha256): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if org_of(&state, &sha256).await?.as_deref() == Some(user.actor.scope.org_id.as_str()) {
+    if readable(&state, &user, &sha256).await?
+        && sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
+            .bind(&sha256)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .is_some()
+    {
         Ok(StatusCode::OK)
     } else {
-        Err(ApiError::NotFound(format!("blob {sha256}")))
+        Err(no_blob(&sha256))
     }
 }

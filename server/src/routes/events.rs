@@ -2,12 +2,13 @@
 //! Each event's id is its feed number; a client that reconnects with `Last-Event-ID` (or
 //! `?after=`) first gets every hazard that changed since, then live changes.
 
+use super::Query;
 use crate::AppState;
 use crate::auth::{AuthUser, load_actor};
 use crate::error::{ApiError, ApiResult};
 use crate::events::{HazardEvent, Live, replay};
 use crate::sync::feed;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt};
@@ -38,6 +39,8 @@ struct Feed {
     pending: VecDeque<HazardEvent>,
     replay: bool,
     recheck: tokio::time::Interval,
+    /// This stream's place among the user's and the server's; given back when the stream ends.
+    _slot: crate::slots::Slot,
 }
 
 impl Drop for Feed {
@@ -81,6 +84,13 @@ async fn next(f: &mut Feed) -> Option<Arc<HazardEvent>> {
                     }
                 }
                 Ok(Live::Gap) | Err(RecvError::Lagged(_)) => f.replay = true,
+                Ok(Live::Rescope(user)) if *user == *f.user.actor.user_id => {
+                    match load_actor(&f.state.db.pool, &f.user.actor.user_id).await {
+                        Ok(Some((actor, _))) => f.user.actor = actor,
+                        _ => return None,
+                    }
+                }
+                Ok(Live::Rescope(_)) => {}
                 Err(RecvError::Closed) => return None,
             },
         }
@@ -94,12 +104,14 @@ pub async fn stream(
     headers: HeaderMap,
     Query(q): Query<StreamQuery>,
 ) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    if q.after.is_some_and(|n| n < 0) {
+        return Err(ApiError::bad("after", "must not be negative"));
+    }
     let resume = match headers.get("last-event-id") {
         Some(v) => Some(
             v.to_str()
                 .ok()
-                .and_then(|s| s.trim().parse::<i64>().ok())
-                .filter(|n| *n >= 0)
+                .and_then(closeloop_model::protocol::parse_seq)
                 .ok_or_else(|| {
                     ApiError::bad("Last-Event-ID", "not an event id this server sent")
                 })?,
@@ -109,6 +121,20 @@ pub async fn stream(
     if resume.is_some_and(|n| n < 0) {
         return Err(ApiError::bad("after", "must not be negative"));
     }
+    let slot = state
+        .streams
+        .take(
+            &user.actor.user_id,
+            state.config.max_event_streams_per_user,
+            state.config.max_event_streams,
+        )
+        .ok_or_else(|| ApiError::TooMany {
+            message: format!(
+                "at most {} live streams per user (and {} in all) may be open; close one",
+                state.config.max_event_streams_per_user, state.config.max_event_streams
+            ),
+            retry_after: 5,
+        })?;
     // Subscribe before reading the head, so nothing committed in between is missed.
     let rx = state.events.subscribe();
     let last = match resume {
@@ -122,6 +148,7 @@ pub async fn stream(
         pending: VecDeque::new(),
         replay: resume.is_some(),
         recheck: tokio::time::interval_at(tokio::time::Instant::now() + RECHECK, RECHECK),
+        _slot: slot,
         user,
         state,
     };

@@ -1,6 +1,7 @@
 //! Hazard tracking for supervisors: filtered, sorted, paginated lists; one hazard with its
 //! timeline; and the review queue. Everything is limited to the caller's scope.
 
+use super::{IdPath, Query};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::now_ms;
@@ -8,11 +9,12 @@ use crate::error::{ApiError, ApiResult};
 use crate::scope;
 use automerge::AutoCommit;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use closeloop_model::doc::hazard;
 use closeloop_model::lifecycle::{HazardState, TimelineEntry};
+use closeloop_model::protocol::is_id;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::any::AnyRow;
@@ -172,6 +174,23 @@ pub async fn list(
     if !(1..=500).contains(&limit) {
         return Err(ApiError::bad("limit", "between 1 and 500"));
     }
+    for (field, v) in [("from", q.from), ("to", q.to)] {
+        if v.is_some_and(|v| v < 0) {
+            return Err(ApiError::bad(
+                field,
+                "a time in ms since 1970, not negative",
+            ));
+        }
+    }
+    for (field, v) in [
+        ("site_id", &q.site_id),
+        ("grid_id", &q.grid_id),
+        ("assignee", &q.assignee),
+    ] {
+        if v.as_deref().is_some_and(|v| !is_id(v)) {
+            return Err(ApiError::bad(field, "not an id"));
+        }
+    }
     let (column, descending) = sort_of(&q)?;
     let scope = scope::filter(&user, 1, "");
     if scope.nothing {
@@ -191,11 +210,7 @@ pub async fn list(
         format!("${}", binds.len())
     };
     if let Some(statuses) = &q.status {
-        let list: Vec<String> = statuses
-            .split(',')
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-            .collect();
+        let list: Vec<String> = statuses.split(',').map(str::to_owned).collect();
         let known = [
             "reported",
             "assigned",
@@ -344,7 +359,16 @@ async fn visible(state: &AppState, user: &AuthUser, id: &str) -> ApiResult<AnyRo
 pub struct HazardDetail {
     #[serde(flatten)]
     pub hazard: HazardRow,
-    pub timeline: Vec<TimelineEntry>,
+    pub timeline: Vec<TimelineView>,
+}
+
+/// One line of a timeline with the time the server received the event (the event's own `at` is
+/// the device's clock).
+#[derive(Debug, Serialize)]
+pub struct TimelineView {
+    #[serde(flatten)]
+    pub entry: TimelineEntry,
+    pub received_at: Option<i64>,
 }
 
 async fn state_of(state: &AppState, id: &str) -> ApiResult<HazardState> {
@@ -359,15 +383,31 @@ async fn state_of(state: &AppState, id: &str) -> ApiResult<HazardState> {
     Ok(hazard::read(&doc).map_err(ApiError::internal)?.state())
 }
 
-async fn timeline_of(state: &AppState, id: &str) -> ApiResult<Vec<TimelineEntry>> {
-    Ok(state_of(state, id).await?.timeline)
+async fn timeline_of(state: &AppState, id: &str) -> ApiResult<Vec<TimelineView>> {
+    let received: std::collections::HashMap<String, i64> =
+        sqlx::query("SELECT event_id, received_at FROM event_receipts WHERE doc_id = $1")
+            .bind(id)
+            .fetch_all(&state.db.pool)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("event_id")?, r.try_get("received_at")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    Ok(state_of(state, id)
+        .await?
+        .timeline
+        .into_iter()
+        .map(|entry| TimelineView {
+            received_at: received.get(&entry.event.id).copied(),
+            entry,
+        })
+        .collect())
 }
 
 /// `GET /v1/hazards/{id}`.
 pub async fn detail(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<HazardDetail>> {
     let r = visible(&state, &user, &id).await?;
     let hazard = row(&state, &r, now_ms()).await?;
@@ -382,8 +422,8 @@ pub async fn detail(
 pub async fn timeline(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
-) -> ApiResult<Json<Vec<TimelineEntry>>> {
+    IdPath(id): IdPath,
+) -> ApiResult<Json<Vec<TimelineView>>> {
     visible(&state, &user, &id).await?;
     Ok(Json(timeline_of(&state, &id).await?))
 }

@@ -1,12 +1,13 @@
 //! `GET /v1/inspections/{id}`: an inspection as the server holds it, for the link from a hazard.
 
+use super::IdPath;
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ApiResult};
 use crate::scope;
 use automerge::AutoCommit;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use closeloop_model::calendar::Date;
 use closeloop_model::doc::inspection::{self, Outcome};
 use serde::Serialize;
@@ -39,7 +40,7 @@ pub struct InspectionView {
 pub async fn detail(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<InspectionView>> {
     let scope = scope::filter(&user, 2, "");
     let sql = format!("SELECT id FROM inspections WHERE id = $1 AND {}", scope.sql);

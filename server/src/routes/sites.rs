@@ -2,6 +2,7 @@
 //! inspection, self-check compliance; sites near a point; and statistics for a grid or the
 //! organisation.
 
+use super::{IdPath, Query};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::now_ms;
@@ -9,9 +10,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::scope;
 use automerge::AutoCommit;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use closeloop_checklists::SiteProfile;
 use closeloop_model::doc::tasks;
+use closeloop_model::protocol::is_id;
 use closeloop_model::risk::{LiveState, RiskConfig, RiskGrade, grade};
 use serde::{Deserialize, Serialize};
 use sqlx::any::AnyRow;
@@ -63,10 +65,15 @@ async fn view(state: &AppState, r: &AnyRow) -> ApiResult<SiteView> {
         .bind(&id)
         .fetch_one(&state.db.pool)
         .await?;
-    let plan = sqlx::query("SELECT bytes FROM documents WHERE id = $1")
-        .bind(format!("tasks-{id}"))
-        .fetch_optional(&state.db.pool)
-        .await?;
+    // The plan by its conventional id and its placement both: a plan document some other site
+    // named `tasks-<this site>` is not this site's plan.
+    let plan = sqlx::query(
+        "SELECT bytes FROM documents WHERE id = $1 AND kind = 'task_plan' AND site_id = $2",
+    )
+    .bind(format!("tasks-{id}"))
+    .bind(&id)
+    .fetch_optional(&state.db.pool)
+    .await?;
     let (on_time, due) = match plan {
         Some(p) => {
             let bytes: Vec<u8> = p.try_get("bytes")?;
@@ -126,7 +133,7 @@ async fn scoped_sites(
 pub async fn detail(
     State(state): State<AppState>,
     user: AuthUser,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
 ) -> ApiResult<Json<SiteView>> {
     let n = scope::filter_on(&user, 1, "", "id").binds.len() + 1;
     let rows = scoped_sites(
@@ -282,6 +289,17 @@ pub async fn stats(
     Query(q): Query<StatsQuery>,
 ) -> ApiResult<Json<Stats>> {
     let now = now_ms();
+    for (field, v) in [("from", q.from), ("to", q.to)] {
+        if v.is_some_and(|v| v < 0) {
+            return Err(ApiError::bad(
+                field,
+                "a time in ms since 1970, not negative",
+            ));
+        }
+    }
+    if q.grid_id.as_deref().is_some_and(|g| !is_id(g)) {
+        return Err(ApiError::bad("grid_id", "not an id"));
+    }
     let (from, to) = (q.from.unwrap_or(now - 30 * DAY), q.to.unwrap_or(now));
     if from >= to {
         return Err(ApiError::bad(

@@ -12,6 +12,9 @@ use axum::body::Body;
 use axum::extract::State;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use closeloop_model::permission::Denied;
+use closeloop_model::protocol::budget::{self, BudgetError};
+use closeloop_model::protocol::{is_actor_id, is_id};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use std::collections::HashSet;
@@ -68,14 +71,6 @@ pub struct SyncResponse {
     more: bool,
 }
 
-fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 128
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 async fn bound_actors(state: &AppState, user: &AuthUser) -> ApiResult<HashSet<String>> {
     let rows =
         sqlx::query("SELECT actor_id FROM device_actors WHERE user_id = $1 AND device_id = $2")
@@ -94,25 +89,54 @@ pub async fn sync(
     user: AuthUser,
     body: Body,
 ) -> ApiResult<Json<SyncResponse>> {
-    let req: SyncRequest = json_body(body, state.config.max_sync_bytes).await?;
+    // One sync at a time per user (a phone syncs serially) and a bounded number in all, taken
+    // before the body is read so that waiting requests hold no body in memory.
+    let _mine = state
+        .syncs
+        .take(
+            &user.actor.user_id,
+            state.config.max_syncs_per_user,
+            usize::MAX,
+        )
+        .ok_or_else(|| ApiError::TooMany {
+            message: format!(
+                "at most {} syncs per user at once; wait for the one running",
+                state.config.max_syncs_per_user
+            ),
+            retry_after: 1,
+        })?;
+    let _turn = state
+        .sync_gate
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(ApiError::internal)?;
+    let req: SyncRequest = json_body(body, state.config.max_sync_bytes, &state.config).await?;
     let cursor = match req.cursor.as_deref() {
         None => 0,
-        Some(c) => c
-            .parse::<i64>()
-            .ok()
-            .filter(|c| *c >= 0)
+        Some(c) => closeloop_model::protocol::parse_seq(c)
             .ok_or_else(|| ApiError::bad("cursor", "not a cursor this server gave out"))?,
     };
     let limit = req.feed_limit.unwrap_or(500);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad("feed_limit", "must be between 1 and 1000"));
     }
+    if req.push.len() > state.config.max_sync_pushes {
+        return Err(ApiError::bad(
+            "push",
+            format!(
+                "at most {} documents per request",
+                state.config.max_sync_pushes
+            ),
+        ));
+    }
     // Read everything before writing anything: a malformed request changes nothing.
     let mut pushes = Vec::with_capacity(req.push.len());
+    let mut total = budget::Measure::default();
     let mut seen = HashSet::new();
     for (i, p) in req.push.iter().enumerate() {
         let field = format!("push[{i}]");
-        if !valid_id(&p.doc_id) {
+        if !is_id(&p.doc_id) {
             return Err(ApiError::bad(
                 &field,
                 format!("`{}` is not a document id", p.doc_id),
@@ -130,18 +154,51 @@ pub async fn sync(
                 format!("changes of {} are not base64: {e}", p.doc_id),
             )
         })?;
-        if let Err(e) = automerge::AutoCommit::new().load_incremental(&bytes) {
-            return Err(ApiError::bad(
-                &field,
-                format!("changes of {} are not automerge changes: {e}", p.doc_id),
-            ));
-        }
-        pushes.push((p.doc_id.clone(), bytes));
+        // The budget, before anything decodes the bytes: what is not automerge is a bad
+        // request; what is over a bound is that document's refusal (with the server's copy when
+        // the pusher may read it, so the device can reset and keep its work in quarantine).
+        let fits = match budget::check(&bytes, &state.config.sync_budget) {
+            Ok(m) => {
+                total.inflated_bytes += m.inflated_bytes;
+                total.ops += m.ops;
+                Ok(())
+            }
+            Err(
+                e @ (BudgetError::Malformed { .. }
+                | BudgetError::Checksum { .. }
+                | BudgetError::ChunkType { .. }),
+            ) => {
+                return Err(ApiError::bad(
+                    &field,
+                    format!(
+                        "changes of {} are not automerge changes: {e} ({})",
+                        p.doc_id,
+                        e.rule()
+                    ),
+                ));
+            }
+            Err(e) => Err(Denied {
+                rule: e.rule(),
+                reason: e.to_string(),
+            }),
+        };
+        pushes.push((p.doc_id.clone(), bytes, fits));
+    }
+    if total.inflated_bytes > state.config.max_sync_request_inflated_bytes
+        || total.ops > state.config.max_sync_request_ops
+    {
+        return Err(ApiError::TooLarge(format!(
+            "the pushes of this request hold {} bytes and {} ops once decoded; a request may hold {} and {}: push fewer documents at once",
+            total.inflated_bytes,
+            total.ops,
+            state.config.max_sync_request_inflated_bytes,
+            state.config.max_sync_request_ops
+        )));
     }
     let bound = bound_actors(&state, &user).await?;
     let mut results = Vec::with_capacity(pushes.len());
-    for (doc_id, bytes) in &pushes {
-        let outcome = apply::apply(&state, &user, &bound, doc_id, bytes).await?;
+    for (doc_id, bytes, fits) in &pushes {
+        let outcome = apply::apply(&state, &user, &bound, doc_id, bytes, fits).await?;
         results.push(match outcome {
             Outcome::Accepted { heads } => PushResult {
                 doc_id: doc_id.clone(),
@@ -216,7 +273,7 @@ pub async fn register_actors(
     user: AuthUser,
     body: Body,
 ) -> ApiResult<Json<ActorsResponse>> {
-    let req: ActorsRequest = json_body(body, 64 * 1024).await?;
+    let req: ActorsRequest = json_body(body, 64 * 1024, &state.config).await?;
     if req.actor_ids.is_empty() || req.actor_ids.len() > 16 {
         return Err(ApiError::bad(
             "actor_ids",
@@ -224,7 +281,7 @@ pub async fn register_actors(
         ));
     }
     for a in &req.actor_ids {
-        if a.len() != 32 || !a.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        if !is_actor_id(a) {
             return Err(ApiError::bad(
                 "actor_ids",
                 format!("`{a}` is not a 16-byte hex actor id"),

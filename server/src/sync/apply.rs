@@ -7,8 +7,10 @@ use crate::auth::AuthUser;
 use crate::db::{Engine, now_ms};
 use crate::error::{ApiError, ApiResult};
 use automerge::{AutoCommit, Change, ReadDoc};
-use closeloop_model::doc::{self, DocKind, hazard};
-use closeloop_model::validate::check_update;
+use closeloop_model::doc::{self, DocKind, Header, hazard};
+use closeloop_model::permission::Denied;
+use closeloop_model::roles::SiteRef;
+use closeloop_model::validate::{Records, check_update};
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashSet;
 
@@ -63,16 +65,52 @@ async fn present_blobs(
     Ok(out)
 }
 
+fn stored_place(r: &sqlx::any::AnyRow) -> ApiResult<SiteRef> {
+    Ok(SiteRef {
+        org_id: r.try_get("org_id")?,
+        grid_id: r.try_get("grid_id")?,
+        site_id: r.try_get("site_id")?,
+    })
+}
+
+/// What the server's records say of the site a document names (see [`Records`]).
+async fn records_of(
+    tx: &mut Transaction<'_, Any>,
+    header: &Header,
+    org_id: &str,
+) -> ApiResult<Records> {
+    let site = sqlx::query("SELECT id AS site_id, org_id, grid_id FROM sites WHERE id = $1")
+        .bind(&header.site.site_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| stored_place(&r))
+        .transpose()?;
+    let grid_exists = header.kind == DocKind::Site
+        && site.is_none()
+        && sqlx::query("SELECT 1 AS one FROM grids WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(&header.site.grid_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some();
+    Ok(Records { site, grid_exists })
+}
+
 /// Applies one document's pushed changes for `user`, retrying when another writer got there first.
+///
+/// `fits` is the verdict of the payload budget (checked by the caller before anything decoded
+/// the bytes); a push over it is refused here, where the pusher's right to the server's copy is
+/// known, and is never loaded.
 pub async fn apply(
     state: &AppState,
     user: &AuthUser,
     bound: &HashSet<String>,
     doc_id: &str,
     changes: &[u8],
+    fits: &Result<(), Denied>,
 ) -> ApiResult<Outcome> {
     for _ in 0..8 {
-        if let Some(outcome) = attempt(state, user, bound, doc_id, changes).await? {
+        if let Some(outcome) = attempt(state, user, bound, doc_id, changes, fits).await? {
             return Ok(outcome);
         }
         state.metrics.write_conflict();
@@ -82,6 +120,30 @@ pub async fn apply(
     )))
 }
 
+/// Loads `stored` (the server's saved document, if any) and the pushed `changes` into one
+/// document, strictly: a chunk automerge cannot read is an error rather than silently skipped,
+/// and a panic inside automerge (0.12 asserts on some inputs the budget cannot see, such as an
+/// actor's sequence numbers skipping ahead) is an error too, never a crashed request.
+fn load_strict(stored: Option<&[u8]>, changes: &[u8]) -> Result<AutoCommit, String> {
+    let bytes = match stored {
+        Some(s) => [s, changes].concat(),
+        None => changes.to_vec(),
+    };
+    let opts = automerge::LoadOptions::new()
+        .on_partial_load(automerge::OnPartialLoad::Error)
+        .verification_mode(automerge::VerificationMode::Check);
+    // Nothing outlives a panic here but the error: the half-built document is dropped.
+    let load = std::panic::AssertUnwindSafe(|| AutoCommit::load_with_options(&bytes, opts));
+    match std::panic::catch_unwind(load) {
+        Ok(Ok(doc)) => Ok(doc),
+        Ok(Err(automerge::AutomergeError::MissingDeps)) => Err(MISSING_DEPS.into()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err("automerge could not apply them".into()),
+    }
+}
+
+const MISSING_DEPS: &str = "missing dependencies";
+
 /// `None` when a concurrent writer changed the document first (try again).
 async fn attempt(
     state: &AppState,
@@ -89,6 +151,7 @@ async fn attempt(
     bound: &HashSet<String>,
     doc_id: &str,
     changes: &[u8],
+    fits: &Result<(), Denied>,
 ) -> ApiResult<Option<Outcome>> {
     let mut tx = state.db.pool.begin().await?;
     // SQLite: take the write lock first, so two writers never deadlock upgrading a read lock.
@@ -97,31 +160,54 @@ async fn attempt(
     } else {
         None
     };
-    let row = sqlx::query("SELECT bytes, version FROM documents WHERE id = $1")
-        .bind(doc_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let (mut before, version) = match row {
-        Some(r) => {
-            let bytes: Vec<u8> = r.try_get("bytes")?;
-            (
-                Some(AutoCommit::load(&bytes).map_err(ApiError::internal)?),
-                Some(r.try_get::<i64, _>("version")?),
-            )
+    let row =
+        sqlx::query("SELECT bytes, version, org_id, grid_id, site_id FROM documents WHERE id = $1")
+            .bind(doc_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    // Authorise before revealing: a stored document the pusher may not see is treated exactly as
+    // one that does not exist (no copy in a refusal, the same rules); only a push that would
+    // create it learns the id is taken.
+    let mut taken = false;
+    let (stored, version) = match row {
+        Some(r) if user.actor.reaches(&stored_place(&r)?) => (
+            Some(r.try_get::<Vec<u8>, _>("bytes")?),
+            Some(r.try_get::<i64, _>("version")?),
+        ),
+        Some(_) => {
+            taken = true;
+            (None, None)
         }
         None => (None, None),
     };
-    let mut after = match &before {
-        Some(b) => AutoCommit::load(&b.clone().save()).map_err(ApiError::internal)?,
-        None => AutoCommit::new(),
+    let mut before = match &stored {
+        Some(bytes) => Some(AutoCommit::load(bytes).map_err(ApiError::internal)?),
+        None => None,
     };
-    if let Err(e) = after.load_incremental(changes) {
+    if let Err(denied) = fits {
         return Ok(Some(refused(
-            "sync.bad_changes",
-            format!("the changes could not be loaded: {e}"),
+            denied.rule,
+            denied.reason.clone(),
             &mut before,
         )));
     }
+    let mut after = match load_strict(stored.as_deref(), changes) {
+        Ok(doc) => doc,
+        Err(e) if e == MISSING_DEPS => {
+            return Ok(Some(refused(
+                "sync.missing_dependencies",
+                "the push depends on changes the server does not have; send the whole document",
+                &mut before,
+            )));
+        }
+        Err(e) => {
+            return Ok(Some(refused(
+                "sync.bad_changes",
+                format!("the changes could not be loaded: {e}"),
+                &mut before,
+            )));
+        }
+    };
     if !after.get_missing_deps(&[]).is_empty() {
         return Ok(Some(refused(
             "sync.missing_dependencies",
@@ -129,7 +215,6 @@ async fn attempt(
             &mut before,
         )));
     }
-    // `x.get_changes_added(y)` is what `y` has that `x` lacks.
     let new_changes: Vec<Change> = match before.as_mut() {
         Some(b) => b.get_changes_added(&mut after),
         None => after.get_changes(&[]),
@@ -173,10 +258,18 @@ async fn attempt(
         Vec::new()
     };
     let present = present_blobs(&mut tx, &wanted).await?;
-    if let Err(denied) = check_update(&user.actor, before.as_ref(), &after, &|sha| {
+    let records = records_of(&mut tx, &header, &user.actor.scope.org_id).await?;
+    if let Err(denied) = check_update(&user.actor, &records, before.as_ref(), &after, &|sha| {
         present.contains(sha)
     }) {
         return Ok(Some(refused(denied.rule, denied.reason, &mut before)));
+    }
+    if taken {
+        return Ok(Some(refused(
+            "doc.id_taken",
+            format!("the id {doc_id} is already in use; give the new document another id"),
+            &mut before,
+        )));
     }
 
     let seq = match early_seq {
@@ -186,6 +279,17 @@ async fn attempt(
     let now = now_ms();
     let heads = heads_of(&mut after);
     let bytes = after.save();
+    if bytes.len() > state.config.max_document_bytes {
+        return Ok(Some(refused(
+            "sync.document_too_large",
+            format!(
+                "the document would grow to {} bytes; the server keeps documents up to {} bytes",
+                bytes.len(),
+                state.config.max_document_bytes
+            ),
+            &mut before,
+        )));
+    }
     let written = match version {
         Some(v) => sqlx::query("UPDATE documents SET bytes = $1, heads = $2, version = version + 1, updated_seq = $3, updated_at = $4 WHERE id = $5 AND version = $6")
             .bind(bytes)
@@ -242,6 +346,31 @@ async fn attempt(
     projections::update(&mut tx, &header, &after, now)
         .await
         .map_err(ApiError::internal)?;
+    if header.kind == DocKind::Hazard {
+        let old: HashSet<String> = match &before {
+            Some(b) => hazard::read(b)
+                .map(|h| h.events.into_iter().map(|e| e.id).collect())
+                .unwrap_or_default(),
+            None => HashSet::new(),
+        };
+        let added: Vec<String> = hazard::read(&after)
+            .map(|h| h.events.into_iter().map(|e| e.id).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|id| !old.contains(id))
+            .collect();
+        projections::receipts(
+            &mut tx,
+            doc_id,
+            &added,
+            seq,
+            &user.actor.user_id,
+            &user.device_id,
+            now,
+        )
+        .await
+        .map_err(ApiError::internal)?;
+    }
     let hazard = (header.kind == DocKind::Hazard).then_some(doc_id);
     crate::events::commit(state, tx, hazard).await?;
     Ok(Some(Outcome::Accepted { heads }))

@@ -61,6 +61,12 @@ async fn project_inspection(
     now: i64,
 ) -> Result<(), String> {
     let i = inspection::read(doc).map_err(|e| e.to_string())?;
+    let shas: Vec<String> = i
+        .photos
+        .iter()
+        .flat_map(|p| [p.sha256.clone(), p.thumb_sha256.clone()])
+        .collect();
+    doc_photos(tx, &h.id, &shas).await?;
     let today = Date::at(now, 0);
     let current = i.current_answers();
     let failed = i
@@ -119,6 +125,7 @@ async fn project_hazard(
         .await
         .map_err(|e| e.to_string())?;
     }
+    doc_photos(tx, &h.id, &photos).await?;
     let report = s.report.clone();
     sqlx::query(
         "INSERT INTO hazards (id, org_id, grid_id, site_id, inspection_id, item_id, title, status, severity, assignee, deadline,
@@ -159,6 +166,86 @@ async fn project_hazard(
     .await
     .map_err(|e| e.to_string())?;
     refresh_evidence(tx, &h.id).await
+}
+
+/// Records which photos a document references, so a photo is readable exactly where the
+/// documents that reference it are.
+async fn doc_photos(tx: &mut Tx<'_>, doc_id: &str, shas: &[String]) -> Result<(), String> {
+    for sha in shas {
+        sqlx::query(
+            "INSERT INTO doc_photos (doc_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(doc_id)
+        .bind(sha)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Records when the server received each event a push added to a hazard: the audit trail's own
+/// clock beside the device's.
+pub async fn receipts(
+    tx: &mut Tx<'_>,
+    doc_id: &str,
+    new_events: &[String],
+    seq: i64,
+    user_id: &str,
+    device_id: &str,
+    now: i64,
+) -> Result<(), String> {
+    for id in new_events {
+        sqlx::query(
+            "INSERT INTO event_receipts (doc_id, event_id, seq, user_id, device_id, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(doc_id)
+        .bind(id)
+        .bind(seq)
+        .bind(user_id)
+        .bind(device_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Fills `doc_photos` for inspections stored before it existed (migration 0004 asks for it
+/// once).
+pub async fn backfill(pool: &sqlx::AnyPool) -> Result<(), String> {
+    use sqlx::Row;
+    let asked = sqlx::query("SELECT value FROM counters WHERE name = 'reproject_inspections'")
+        .fetch_optional(pool)
+        .await
+        .map_err(|e| e.to_string())?;
+    if asked.is_none() {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    let rows = sqlx::query("SELECT id, bytes FROM documents WHERE kind = 'inspection'")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in rows {
+        let id: String = r.try_get("id").map_err(|e| e.to_string())?;
+        let bytes: Vec<u8> = r.try_get("bytes").map_err(|e| e.to_string())?;
+        let doc = AutoCommit::load(&bytes).map_err(|e| e.to_string())?;
+        let i = inspection::read(&doc).map_err(|e| e.to_string())?;
+        let shas: Vec<String> = i
+            .photos
+            .iter()
+            .flat_map(|p| [p.sha256.clone(), p.thumb_sha256.clone()])
+            .collect();
+        doc_photos(&mut tx, &id, &shas).await?;
+    }
+    sqlx::query("DELETE FROM counters WHERE name = 'reproject_inspections'")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())
 }
 
 /// Recomputes whether every photo a hazard references is on the server.

@@ -239,3 +239,26 @@ pub fn role_of(s: &TestServer, token: &str) -> Role {
     let me = call("GET", &format!("{}/v1/me", s.url), Some(token), None, "");
     Role::parse(me.body["role"].as_str().expect("role")).expect("role")
 }
+
+/// A real baseline JPEG of 64×48 pixels whose content depends on `seed`, and its SHA-256.
+pub fn jpeg(seed: u8) -> (Vec<u8>, String) {
+    let (w, h) = (64u16, 48u16);
+    let pixels: Vec<u8> = (0..u32::from(w) * u32::from(h))
+        .flat_map(|i| [seed, (i % 251) as u8, (i / 64) as u8])
+        .collect();
+    let mut bytes = Vec::new();
+    jpeg_encoder::Encoder::new(&mut bytes, 80)
+        .encode(&pixels, w, h, jpeg_encoder::ColorType::Rgb)
+        .expect("encode");
+    let sha = sha256_hex(&bytes);
+    (bytes, sha)
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
