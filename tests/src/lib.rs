@@ -2,6 +2,7 @@
 //! loopback port, and phones: each a mobile-core workspace in its own folder, driven through the
 //! exported API exactly as the Kotlin and Swift apps drive it.
 
+pub mod adversary;
 pub mod load;
 pub mod proxy;
 pub mod replicas;

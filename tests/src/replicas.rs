@@ -75,16 +75,7 @@ impl Replicas {
             "demo: {out}{}",
             String::from_utf8_lossy(&demo.stderr)
         );
-        let sites = out
-            .lines()
-            .skip_while(|l| !l.starts_with("Sites:"))
-            .skip(1)
-            .take_while(|l| l.starts_with("  "))
-            .filter_map(|l| {
-                let (id, name) = l.trim().split_once("  ")?;
-                Some((id.to_owned(), name.trim().to_owned()))
-            })
-            .collect();
+        let sites = crate::adversary::demo_sites(&out);
         let mut replicas = Replicas {
             urls: Vec::new(),
             sites,
