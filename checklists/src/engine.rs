@@ -47,16 +47,23 @@ pub struct ChecklistItem {
     pub answer: Answer,
     pub requirement: Option<Requirement>,
     pub photo: PhotoRule,
+    /// Good practice (a clause that says 宜, or a recommended GB/T standard), not a requirement:
+    /// true only when every merged source is advisory.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub advisory: bool,
     pub on_fail: FailSpec,
     pub citations: Vec<Citation>,
     pub why: Vec<Reason>,
 }
 
-/// A document cited by the checklist that has been superseded.
+/// A document cited by the checklist (or referred to by a failure's historical element) that has
+/// been superseded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notice {
     pub doc: String,
     pub text_en: String,
+    #[serde(default)]
+    pub text_zh: String,
 }
 
 /// The checklist for one site and purpose, pinned to the pack versions it came from.
@@ -160,7 +167,17 @@ impl PackSet {
             }
             items.push(self.merge(&self.items[group.members[0]], &applying, profile));
         }
-        let notices = self.notices(items.iter().flat_map(|i| &i.citations));
+        let historical = items
+            .iter()
+            .any(|i| i.on_fail.gb35181_2017.is_some())
+            .then_some(crate::load::GB35181_2017);
+        let notices = self.notices(
+            items
+                .iter()
+                .flat_map(|i| &i.citations)
+                .map(|c| c.doc.as_str())
+                .chain(historical),
+        );
         Checklist {
             purpose,
             jurisdiction: profile.jurisdiction,
@@ -208,9 +225,13 @@ impl PackSet {
             .min()
             .unwrap_or(canonical.fail.rectify_days);
         let gb35181 = applying.iter().find_map(|(i, _)| i.fail.gb35181.clone());
+        let gb35181_2017 = applying
+            .iter()
+            .find_map(|(i, _)| i.fail.gb35181_2017.clone());
         let on_fail = FailSpec {
             rectify_days,
             gb35181,
+            gb35181_2017,
             ..strictest.clone()
         };
         let (answer, requirement) = resolve_answer(applying.iter().map(|(i, _)| &i.answer), p);
@@ -222,14 +243,15 @@ impl PackSet {
             answer,
             requirement,
             photo,
+            advisory: applying.iter().all(|(i, _)| i.advisory),
             on_fail,
             citations,
             why: applying.iter().map(|(_, r)| r.clone()).collect(),
         }
     }
 
-    fn notices<'a>(&self, cites: impl Iterator<Item = &'a Citation>) -> Vec<Notice> {
-        let mut docs: Vec<&str> = cites.map(|c| c.doc.as_str()).collect();
+    fn notices<'a>(&self, docs: impl Iterator<Item = &'a str>) -> Vec<Notice> {
+        let mut docs: Vec<&str> = docs.collect();
         docs.sort_unstable();
         docs.dedup();
         docs.into_iter()
@@ -243,6 +265,13 @@ impl PackSet {
                     .superseded_on
                     .as_deref()
                     .map_or(String::new(), |s| format!(" from {s}"));
+                let by_title_zh = self
+                    .document(by)
+                    .map_or(by.as_str(), |b| b.title_zh.as_str());
+                let on_zh = d
+                    .superseded_on
+                    .as_deref()
+                    .map_or(String::new(), |s| format!("自{s}起"));
                 Some(Notice {
                     doc: d.id.clone(),
                     text_en: format!(
@@ -251,6 +280,11 @@ impl PackSet {
                         d.note_en
                             .as_deref()
                             .map_or(String::new(), |n| format!(" {n}"))
+                    ),
+                    text_zh: format!(
+                        "{}{on_zh}由{by_title_zh}代替。{}",
+                        d.title_zh,
+                        d.note_zh.as_deref().unwrap_or_default()
                     ),
                 })
             })

@@ -49,6 +49,7 @@ pub struct Document {
     pub superseded_by: Option<String>,
     pub superseded_on: Option<String>,
     pub note_en: Option<String>,
+    pub note_zh: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +104,7 @@ pub(crate) struct Item {
     pub frequency: Frequency,
     pub answer: AnswerDef,
     pub photo: PhotoRule,
+    pub advisory: bool,
     pub cites: Vec<Citation>,
     pub fail: FailSpec,
 }
@@ -155,6 +157,12 @@ pub struct ItemView {
     pub conditions: Vec<String>,
     /// Purposes besides the full inspection.
     pub purposes: Vec<Purpose>,
+    pub text_zh: String,
+    pub text_en: String,
+    pub frequency: Frequency,
+    pub advisory: bool,
+    pub citations: Vec<Citation>,
+    pub fail: FailSpec,
 }
 
 /// Figures for `lint`.
@@ -275,6 +283,12 @@ impl PackSet {
                         .map(|c| c.source().to_owned())
                         .collect(),
                     purposes: item.purposes.clone(),
+                    text_zh: item.text_zh.clone(),
+                    text_en: item.text_en.clone(),
+                    frequency: item.frequency,
+                    advisory: item.advisory,
+                    citations: item.cites.clone(),
+                    fail: item.fail.clone(),
                 }
             })
             .collect()
@@ -363,6 +377,7 @@ fn load_documents(src: &Source, errs: &mut Vec<PackError>) -> (Vec<Document>, Pa
             superseded_by: d.superseded_by.as_ref().map(|s| s.get_ref().clone()),
             superseded_on: d.superseded_on.clone(),
             note_en: d.note_en.clone(),
+            note_zh: d.note_zh.clone(),
         });
     }
     for raw in &file.document {
@@ -638,16 +653,38 @@ impl Loader<'_> {
                 ));
             }
         }
-        if let Some(el) = &raw.fail.gb35181
-            && !(el.split('.').count() >= 2
-                && el
-                    .split('.')
-                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
-        {
+        if raw.fail.gb35181.is_some() {
             self.errs.push(error_at(
                 src,
                 raw.id.span(),
-                format!("fail.gb35181 `{el}` must be a clause number such as 7.3.3"),
+                "fail.gb35181 is refused: GB 35181-2017 was withdrawn on 2025-11-01 and no GB 35181-2025 element is verified; write the 2017 element as fail.gb35181_2017 (a historical reference)",
+            ));
+        }
+        if let Some(el) = &raw.fail.gb35181_2017 {
+            if !(el.split('.').count() >= 2
+                && el
+                    .split('.')
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+            {
+                self.errs.push(error_at(
+                    src,
+                    raw.id.span(),
+                    format!("fail.gb35181_2017 `{el}` must be a clause number such as 7.3.3"),
+                ));
+            }
+            if !self.docs.iter().any(|d| d.id == GB35181_2017) {
+                self.errs.push(error_at(
+                    src,
+                    raw.id.span(),
+                    format!("fail.gb35181_2017 needs the document `{GB35181_2017}` in documents.toml, whose notice explains the reference"),
+                ));
+            }
+        }
+        if raw.advisory && raw.fail.severity == crate::model::Severity::Major {
+            self.errs.push(error_at(
+                src,
+                raw.id.span(),
+                format!("item `{}` is advisory (宜 or a recommended standard), so failing it cannot be a major hazard", raw.id.get_ref()),
             ));
         }
         let when = match &raw.when {
@@ -676,10 +713,12 @@ impl Loader<'_> {
             frequency: raw.frequency,
             answer,
             photo: raw.photo,
+            advisory: raw.advisory,
             cites,
             fail: FailSpec {
                 severity: raw.fail.severity,
-                gb35181: raw.fail.gb35181.clone(),
+                gb35181: None,
+                gb35181_2017: raw.fail.gb35181_2017.clone(),
                 rectify_days: raw.fail.rectify_days,
                 measure_zh: raw.fail.measure_zh.trim().to_owned(),
                 measure_en: raw.fail.measure_en.trim().to_owned(),
@@ -814,6 +853,9 @@ impl Loader<'_> {
         }
     }
 }
+
+/// The document that `fail.gb35181_2017` refers to.
+pub(crate) const GB35181_2017: &str = "gb35181-2017";
 
 /// Units a measurement may use.
 pub const UNITS: [&str; 10] = ["m", "cm", "mm", "m2", "in", "ft", "h", "min", "mpa", "pct"];

@@ -199,9 +199,15 @@ impl Answer {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FailSpec {
     pub severity: Severity,
-    /// The GB 35181 element the failure corresponds to, if any (e.g. "7.3.3").
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The element of the GB 35181 edition in force that the failure corresponds to. GB 35181-2017
+    /// was withdrawn on 2025-11-01 and no clause of GB 35181-2025 has been verified, so shipped
+    /// packs leave this empty: a failure is never stamped with an element that is not in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gb35181: Option<String>,
+    /// The GB 35181-2017 element the failure corresponded to (e.g. "7.3.3"): a historical
+    /// reference for comparing with records made before 2025-11-01, never a judgement today.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gb35181_2017: Option<String>,
     /// Days allowed to rectify; 0 means fix on the spot.
     pub rectify_days: u32,
     pub measure_zh: String,

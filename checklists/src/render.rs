@@ -39,19 +39,22 @@ fn packs_line(out: &mut String, packs: &[PackRef]) {
     }
 }
 
-fn clause_text(c: &Citation) -> String {
+fn clause_text(c: &Citation, historical: bool) -> String {
     let flag = if c.verified { "" } else { " [UNVERIFIED]" };
-    format!("{}{flag}", c.clause)
+    let old = if historical { " [HISTORICAL]" } else { "" };
+    format!("{}{flag}{old}", c.clause)
 }
 
 /// Citations grouped by document, in first-cited order: "title clause, clause; title clause".
-fn cites_text(lang: Lang, cites: &[Citation]) -> String {
+/// Clauses of a superseded document (one with a notice) are marked historical.
+fn cites_text(lang: Lang, cites: &[Citation], superseded: &[&str]) -> String {
     let mut docs: Vec<(&str, Vec<String>)> = Vec::new();
     for c in cites {
         let title = pair(lang, &c.title_zh, &c.title_en).0;
+        let text = clause_text(c, superseded.contains(&c.doc.as_str()));
         match docs.iter_mut().find(|(t, _)| *t == title) {
-            Some((_, clauses)) => clauses.push(clause_text(c)),
-            None => docs.push((title, vec![clause_text(c)])),
+            Some((_, clauses)) => clauses.push(text),
+            None => docs.push((title, vec![text])),
         }
     }
     docs.iter()
@@ -101,9 +104,14 @@ fn answer_text(a: &Answer) -> String {
     }
 }
 
-fn item(out: &mut String, lang: Lang, n: usize, i: &ChecklistItem) {
+fn item(out: &mut String, lang: Lang, n: usize, i: &ChecklistItem, superseded: &[&str]) {
     let (first, second) = pair(lang, &i.text_zh, &i.text_en);
-    let _ = writeln!(out, "\n{n}. [{}] {first}", i.id);
+    let advisory = if i.advisory {
+        pair(lang, "[建议 宜] ", "[ADVISORY] ").0
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "\n{n}. [{}] {advisory}{first}", i.id);
     let _ = writeln!(out, "   {second}");
     let _ = writeln!(
         out,
@@ -118,10 +126,13 @@ fn item(out: &mut String, lang: Lang, n: usize, i: &ChecklistItem) {
         let _ = writeln!(out, "   要求：{}", r.text_zh);
     }
     let f = &i.on_fail;
-    let element = f
+    let mut element = f
         .gb35181
         .as_ref()
         .map_or(String::new(), |e| format!(", GB 35181 element {e}"));
+    if let Some(e) = &f.gb35181_2017 {
+        let _ = write!(element, " (historical ref.: GB 35181-2017 element {e})");
+    }
     let days = if f.rectify_days == 0 {
         "fix on the spot".to_owned()
     } else {
@@ -133,7 +144,11 @@ fn item(out: &mut String, lang: Lang, n: usize, i: &ChecklistItem) {
         "   If failed: {}{element}, {days}: {}",
         f.severity, f.measure_en
     );
-    let _ = writeln!(out, "   Cites: {}", cites_text(lang, &i.citations));
+    let _ = writeln!(
+        out,
+        "   Cites: {}",
+        cites_text(lang, &i.citations, superseded)
+    );
     for r in &i.why {
         let _ = writeln!(out, "   Why: {}", reason_text(r));
     }
@@ -147,7 +162,12 @@ pub fn checklist(c: &Checklist, site: &str) -> String {
     let _ = writeln!(out, "{first} / {second} — {site}");
     packs_line(&mut out, &c.packs);
     for n in &c.notices {
-        let _ = writeln!(out, "Notice: {}", n.text_en);
+        if lang == Lang::Zh && !n.text_zh.is_empty() {
+            let _ = writeln!(out, "Notice: {}", n.text_zh);
+            let _ = writeln!(out, "        {}", n.text_en);
+        } else {
+            let _ = writeln!(out, "Notice: {}", n.text_en);
+        }
     }
     let unverified = c
         .items
@@ -161,8 +181,9 @@ pub fn checklist(c: &Checklist, site: &str) -> String {
         c.items.len(),
         c.items.iter().map(|i| i.citations.len()).sum::<usize>()
     );
+    let superseded: Vec<&str> = c.notices.iter().map(|n| n.doc.as_str()).collect();
     for (n, i) in c.items.iter().enumerate() {
-        item(&mut out, lang, n + 1, i);
+        item(&mut out, lang, n + 1, i, &superseded);
     }
     out
 }
@@ -185,7 +206,7 @@ pub fn task_plan(plan: &TaskPlan, site: &str) -> String {
             t.items.len(),
             t.items.join(", ")
         );
-        let _ = writeln!(out, "  Cites: {}", cites_text(lang, &t.citations));
+        let _ = writeln!(out, "  Cites: {}", cites_text(lang, &t.citations, &[]));
         let _ = writeln!(out, "  Why: {}", reason_text(&t.why));
     }
     out

@@ -8,7 +8,7 @@ use crate::profile::{HazardLevel, Premises, SiteProfile};
 /// A named rule a pack can use for a bound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Rule {
-    /// GB 50140-2005 6.1.1, 6.2.1, 7.3.1–7.3.3: class A hand-held extinguishers per storey.
+    /// GB 50140-2005 6.1.1, 6.2.1, 7.3.1, 7.3.3: class A hand-held extinguishers per storey.
     ExtinguishersClassA,
     /// GB 50140-2005 5.2.1: longest travel distance to a hand-held class A extinguisher.
     TravelDistanceClassA,
@@ -112,14 +112,23 @@ fn travel(p: &SiteProfile, metres: f64, class: &str, clause: &str) -> Computed {
     }
 }
 
-/// Q = 1.3·K·S/U for entertainment venues and underground spaces (7.3.2), Q = K·S/U otherwise
-/// (7.3.1); count = max(2, ⌈Q / rating⌉) per storey (6.1.1, 6.2.1). K is taken as 1.0: the
-/// reductions for hydrants and sprinklers are not applied because their values are unverified,
-/// which errs towards more extinguishers, never fewer.
+/// Whether 7.3.3 (Q = 1.3·K·S/U) applies: 歌舞娱乐放映游艺场所 and 网吧 (both profiled as
+/// entertainment venues), 商场 (shops), 寺庙 (no premises type) and underground places.
+pub(crate) fn takes_1_3_factor(p: &SiteProfile) -> bool {
+    matches!(
+        p.premises,
+        Premises::EntertainmentVenue | Premises::SmallShop
+    ) || p.below_ground
+}
+
+/// Q = 1.3·K·S/U where 7.3.3 applies, Q = K·S/U otherwise (7.3.1); count = max(2, ⌈Q / rating⌉)
+/// per storey (6.1.1, 6.2.1). K (7.3.2) is taken as 1.0: the reductions for hydrants and
+/// sprinklers are not applied because their values are unverified, which errs towards more
+/// extinguishers, never fewer.
 fn extinguishers_class_a(p: &SiteProfile) -> Computed {
     let (rating, per_a) = class_a_table(p.hazard_level);
     let area = p.area_per_storey_m2();
-    let boosted = p.premises == Premises::EntertainmentVenue || p.below_ground;
+    let boosted = takes_1_3_factor(p);
     let factor = if boosted { 1.3 } else { 1.0 };
     let q = factor * area / per_a;
     let by_rating = (q / f64::from(rating) - 1e-9).ceil().max(0.0) as u32;
@@ -128,6 +137,7 @@ fn extinguishers_class_a(p: &SiteProfile) -> Computed {
     let area_txt = fmt_num(area);
     let q_txt = fmt_num(q);
     let factor_txt = if boosted { "1.3 × " } else { "" };
+    let formula = if boosted { "7.3.3" } else { "7.3.1" };
     let storeys_en = if p.storeys > 1 {
         format!(", {total} in all over {} storeys", p.storeys)
     } else {
@@ -141,10 +151,10 @@ fn extinguishers_class_a(p: &SiteProfile) -> Computed {
     Computed {
         value: f64::from(total),
         explain_zh: format!(
-            "每层（计算单元）至少 {per_storey} 具 {rating}A 灭火器{storeys_zh}：Q = {factor_txt}{area_txt} m² ÷ {per_a} m²/A = {q_txt}A，⌈{q_txt} ÷ {rating}A⌉ = {by_rating}，且每个计算单元不少于 2 具（GB 50140 6.1.1、6.2.1、7.3）；K 取 1.0，未计消火栓/喷淋折减"
+            "每层（计算单元）至少 {per_storey} 具 {rating}A 灭火器{storeys_zh}：Q = {factor_txt}{area_txt} m² ÷ {per_a} m²/A = {q_txt}A，⌈{q_txt} ÷ {rating}A⌉ = {by_rating}，且每个计算单元不少于 2 具（GB 50140 6.1.1、6.2.1、{formula}）；K 取 1.0，未计消火栓/喷淋折减"
         ),
         explain_en: format!(
-            "at least {per_storey} extinguishers rated {rating}A per storey (calculation unit){storeys_en}: Q = {factor_txt}{area_txt} m² / {per_a} m²/A = {q_txt}A, ceil({q_txt} / {rating}A) = {by_rating}, and never fewer than 2 per unit (GB 50140 6.1.1, 6.2.1, 7.3); K taken as 1.0, no reduction for hydrants or sprinklers"
+            "at least {per_storey} extinguishers rated {rating}A per storey (calculation unit){storeys_en}: Q = {factor_txt}{area_txt} m² / {per_a} m²/A = {q_txt}A, ceil({q_txt} / {rating}A) = {by_rating}, and never fewer than 2 per unit (GB 50140 6.1.1, 6.2.1, {formula}); K taken as 1.0, no reduction for hydrants or sprinklers"
         ),
     }
 }
@@ -195,8 +205,10 @@ mod tests {
 
     #[test]
     fn medium_hazard_600_m2_needs_four_2a_units() {
-        // Q = 600 / 75 = 8A; 8A / 2A = 4 extinguishers.
-        let c = Rule::ExtinguishersClassA.compute(&shop(600.0, 1, HazardLevel::Medium));
+        // Q = 600 / 75 = 8A; 8A / 2A = 4 extinguishers (an office: 7.3.3 does not apply).
+        let mut p = shop(600.0, 1, HazardLevel::Medium);
+        p.premises = Premises::Office;
+        let c = Rule::ExtinguishersClassA.compute(&p);
         assert_eq!(c.value, 4.0);
         assert!(
             c.explain_en.contains("Q = 600 m² / 75 m²/A = 8A"),
@@ -208,7 +220,9 @@ mod tests {
     #[test]
     fn severe_hazard_rounds_up_and_counts_every_storey() {
         // 1000 m² over 2 storeys: 500 m² per storey; Q = 10A; 10 / 3A = 3.33 → 4 per storey.
-        let c = Rule::ExtinguishersClassA.compute(&shop(1000.0, 2, HazardLevel::Severe));
+        let mut p = shop(1000.0, 2, HazardLevel::Severe);
+        p.premises = Premises::Warehouse;
+        let c = Rule::ExtinguishersClassA.compute(&p);
         assert_eq!(c.value, 8.0);
         assert!(c.explain_en.contains("8 in all over 2 storeys"));
     }
@@ -220,6 +234,21 @@ mod tests {
         // Q = 1.3 × 300 / 75 = 5.2A → 3 units of 2A.
         let c = Rule::ExtinguishersClassA.compute(&p);
         assert_eq!(c.value, 3.0);
+    }
+
+    #[test]
+    fn shops_and_underground_places_take_the_1_3_factor_under_7_3_3() {
+        // Q = 1.3 × 600 / 75 = 10.4A → ⌈10.4 / 2A⌉ = 6, not the 4 that Q = K·S/U gives.
+        let c = Rule::ExtinguishersClassA.compute(&shop(600.0, 1, HazardLevel::Medium));
+        assert_eq!(c.value, 6.0);
+        assert!(c.explain_en.contains("1.3 × 600") && c.explain_en.contains("7.3.3"));
+        let mut office = shop(600.0, 1, HazardLevel::Medium);
+        office.premises = Premises::Office;
+        let c = Rule::ExtinguishersClassA.compute(&office);
+        assert_eq!(c.value, 4.0);
+        assert!(c.explain_en.contains("7.3.1") && !c.explain_en.contains("7.3.3"));
+        office.below_ground = true;
+        assert_eq!(Rule::ExtinguishersClassA.compute(&office).value, 6.0);
     }
 
     #[test]

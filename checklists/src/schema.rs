@@ -24,6 +24,8 @@ pub(crate) struct RawDocument {
     pub superseded_on: Option<String>,
     #[serde(default)]
     pub note_en: Option<String>,
+    #[serde(default)]
+    pub note_zh: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +72,10 @@ pub(crate) struct RawItem {
     pub answer: Option<Spanned<RawAnswer>>,
     #[serde(default = "default_photo")]
     pub photo: PhotoRule,
+    /// The clause says 宜 (should) or comes from a recommended (GB/T) standard: good practice,
+    /// shown as advisory, never as a requirement.
+    #[serde(default)]
+    pub advisory: bool,
     #[serde(default)]
     pub same_as: Option<Spanned<String>>,
     #[serde(default)]
@@ -134,8 +140,11 @@ fn yes() -> bool {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawFail {
     pub severity: Severity,
+    /// The old key, refused with a reason: the 2017 element must be written as historical.
     #[serde(default)]
     pub gb35181: Option<String>,
+    #[serde(default)]
+    pub gb35181_2017: Option<String>,
     pub rectify_days: u32,
     pub measure_zh: String,
     pub measure_en: String,
