@@ -4,7 +4,7 @@
 use crate::fields::Field;
 use crate::load::{AnswerDef, Bound, Item, PackRef, PackSet, TaskScope};
 use crate::model::{Answer, Citation, FailSpec, Frequency, PhotoRule, Purpose};
-use crate::profile::{Jurisdiction, SiteProfile};
+use crate::profile::{Jurisdiction, OpeningHours, SiteProfile};
 use serde::{Deserialize, Serialize};
 
 /// A profile value that a condition read.
@@ -88,6 +88,14 @@ pub struct PlannedTask {
     pub why: Reason,
     /// Checklist item ids the task walks through, in checklist order.
     pub items: Vec<String>,
+    /// For a task done every 2 hours while open: the opening hours it runs within (none where
+    /// the profile gives none, i.e. around the clock)...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_hours: Option<OpeningHours>,
+    /// ...and how many times a day that makes (one per window of
+    /// [`OpeningHours::windows`]; 12 around the clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times_a_day: Option<u32>,
 }
 
 /// The recurring task plan for a site.
@@ -324,6 +332,14 @@ impl PackSet {
             if items.is_empty() {
                 continue;
             }
+            let (open_hours, times_a_day) = match task.frequency {
+                Frequency::Every2HoursOpen => {
+                    let hours = profile.opening_hours();
+                    let n = hours.map_or(12, |h| h.windows(120).len() as u32);
+                    (hours, Some(n))
+                }
+                _ => (None, None),
+            };
             tasks.push(PlannedTask {
                 id: task.id.clone(),
                 title_zh: task.title_zh.clone(),
@@ -332,6 +348,8 @@ impl PackSet {
                 citations: task.cites.clone(),
                 why,
                 items,
+                open_hours,
+                times_a_day,
             });
         }
         TaskPlan {

@@ -70,6 +70,16 @@ const PREMISES: &[&str] = &[
     "office",
 ];
 const GAS: &[&str] = &["none", "piped", "lpg"];
+const SUBTYPE: &[&str] = &[
+    "unspecified",
+    "kindergarten",
+    "school",
+    "care_home",
+    "hospital",
+    "clinic",
+    "ktv",
+    "internet_cafe",
+];
 const HAZARD: &[&str] = &["light", "medium", "severe"];
 const JURISDICTION: &[&str] = &["cn", "us"];
 
@@ -164,6 +174,24 @@ pub static FIELDS: &[Field] = &[
         derived: None,
         read: |p| Value::Enum(p.hazard_level.as_str()),
     },
+    Field {
+        name: "open_hours",
+        ty: FieldType::Number,
+        derived: Some("hours from opens_at to closes_at; 24 when not given"),
+        read: |p| Value::Number(p.open_hours()),
+    },
+    Field {
+        name: "subtype",
+        ty: FieldType::Enum(SUBTYPE),
+        derived: None,
+        read: |p| Value::Enum(p.subtype.as_str()),
+    },
+    bool_field!(boarding),
+    bool_field!(in_residential_building),
+    bool_field!(staff_dormitory),
+    bool_field!(combustible_dust),
+    bool_field!(hot_work),
+    bool_field!(fire_control_room),
 ];
 
 /// Looks a field up by the name a condition uses.

@@ -26,7 +26,7 @@ pub use fields::{FIELDS, Field, FieldType, Value, field};
 pub use load::{Document, ItemView, PackError, PackRef, PackSet, Source, Summary, UNITS};
 pub use model::{Answer, Citation, FailSpec, Frequency, PhotoRule, Purpose, Severity};
 pub use profile::{
-    GasSupply, HazardLevel, Jurisdiction, PROFILE_SCHEMA_VERSION, Premises, ProfileError,
-    SiteProfile,
+    ClockTime, GasSupply, HazardLevel, Jurisdiction, OpeningHours, PROFILE_SCHEMA_VERSION,
+    Premises, ProfileError, SiteProfile, Subtype,
 };
 pub use requirement::Rule;

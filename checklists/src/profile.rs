@@ -6,8 +6,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The profile schema this build reads and writes.
-pub const PROFILE_SCHEMA_VERSION: u32 = 1;
+/// The profile schema this build writes. It reads every version from 1: a version 1 profile (as
+/// stored in older site documents) reads with every later field at its default, and is upgraded
+/// in memory, so writing it back stores the current version.
+pub const PROFILE_SCHEMA_VERSION: u32 = 2;
 
 /// What a site is used for. Conditions in packs refer to these names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -42,6 +44,154 @@ pub enum HazardLevel {
     Light,
     Medium,
     Severe,
+}
+
+/// What kind of school, care facility or venue a site is, where the rules tell them apart.
+/// `unspecified` (the default, and what version 1 profiles read as) takes the stricter reading
+/// wherever a rule depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Subtype {
+    #[default]
+    Unspecified,
+    /// 托儿所、幼儿园 (school_kindergarten).
+    Kindergarten,
+    /// A primary or secondary school (school_kindergarten); boarding or not is `boarding`.
+    School,
+    /// 养老院、养老机构 (clinic_care_home).
+    CareHome,
+    /// A hospital with inpatient beds (clinic_care_home).
+    Hospital,
+    /// An outpatient clinic, nobody staying overnight (clinic_care_home).
+    Clinic,
+    /// 歌舞娱乐场所 with private rooms: KTV, karaoke (entertainment_venue).
+    Ktv,
+    /// 网吧 (entertainment_venue).
+    InternetCafe,
+}
+
+impl Subtype {
+    /// Every subtype, for the condition vocabulary.
+    pub const ALL: [Subtype; 8] = [
+        Subtype::Unspecified,
+        Subtype::Kindergarten,
+        Subtype::School,
+        Subtype::CareHome,
+        Subtype::Hospital,
+        Subtype::Clinic,
+        Subtype::Ktv,
+        Subtype::InternetCafe,
+    ];
+
+    /// The name used in profiles and pack conditions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Subtype::Unspecified => "unspecified",
+            Subtype::Kindergarten => "kindergarten",
+            Subtype::School => "school",
+            Subtype::CareHome => "care_home",
+            Subtype::Hospital => "hospital",
+            Subtype::Clinic => "clinic",
+            Subtype::Ktv => "ktv",
+            Subtype::InternetCafe => "internet_cafe",
+        }
+    }
+
+    /// The premises type a subtype belongs to; `None` for `unspecified`, which fits any.
+    pub fn premises(self) -> Option<Premises> {
+        match self {
+            Subtype::Unspecified => None,
+            Subtype::Kindergarten | Subtype::School => Some(Premises::SchoolKindergarten),
+            Subtype::CareHome | Subtype::Hospital | Subtype::Clinic => {
+                Some(Premises::ClinicCareHome)
+            }
+            Subtype::Ktv | Subtype::InternetCafe => Some(Premises::EntertainmentVenue),
+        }
+    }
+}
+
+/// A time of day, minutes after midnight, written "HH:MM" in profiles and documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ClockTime(u16);
+
+impl ClockTime {
+    /// Minutes after midnight.
+    pub fn minutes(self) -> u16 {
+        self.0
+    }
+
+    /// The time `minutes` after midnight, if it is one (0..1440).
+    pub fn from_minutes(minutes: u16) -> Option<ClockTime> {
+        (minutes < 24 * 60).then_some(ClockTime(minutes))
+    }
+
+    /// Parses "HH:MM" (00:00–23:59).
+    pub fn parse(s: &str) -> Option<ClockTime> {
+        let (h, m) = s.split_once(':')?;
+        if h.len() != 2 || m.len() != 2 {
+            return None;
+        }
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(ClockTime(h * 60 + m))
+    }
+}
+
+impl fmt::Display for ClockTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+    }
+}
+
+impl Serialize for ClockTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        ClockTime::parse(&s).ok_or_else(|| {
+            serde::de::Error::custom(format!("`{s}` is not a time of day written HH:MM"))
+        })
+    }
+}
+
+/// The hours a site is open each day. `closes` before `opens` means it closes after midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningHours {
+    pub opens: ClockTime,
+    pub closes: ClockTime,
+}
+
+impl OpeningHours {
+    /// Minutes open each day (1..1440).
+    pub fn minutes_open(self) -> u16 {
+        let (o, c) = (self.opens.minutes(), self.closes.minutes());
+        if c > o { c - o } else { 24 * 60 - o + c }
+    }
+
+    /// The windows of `interval` minutes that cover the open hours, as (start, end) in minutes
+    /// after midnight (end may pass 1440 for a site that closes after midnight); the last window
+    /// ends at closing. A patrol "every 2 h while open" is one patrol in each window.
+    pub fn windows(self, interval: u16) -> Vec<(u16, u16)> {
+        let start = self.opens.minutes();
+        let end = start + self.minutes_open();
+        let step = interval.max(1);
+        let mut out = Vec::new();
+        let mut at = start;
+        while at < end {
+            out.push((at, (at + step).min(end)));
+            at += step;
+        }
+        out
+    }
+}
+
+impl fmt::Display for OpeningHours {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}–{}", self.opens, self.closes)
+    }
 }
 
 /// Whose rules the site is under.
@@ -106,6 +256,36 @@ pub struct SiteProfile {
     #[serde(default)]
     pub fire_alarm: bool,
     pub hazard_level: HazardLevel,
+    // Version 2. Every field has a default, so version 1 profiles read unchanged, and each is a
+    // scalar, so the site document keeps the profile as a flat map that merges field by field.
+    /// When the site opens each day; with `closes_at`. Both absent: open around the clock (or
+    /// not recorded), so "every 2 hours while open" counts the whole day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opens_at: Option<ClockTime>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closes_at: Option<ClockTime>,
+    /// Which kind of school, care facility or venue (see [`Subtype`]).
+    #[serde(default)]
+    pub subtype: Subtype,
+    /// Pupils board (寄宿制): a boarding school.
+    #[serde(default)]
+    pub boarding: bool,
+    /// The premises are in a residential building, e.g. a shop on the ground floor of flats
+    /// (商业服务网点).
+    #[serde(default)]
+    pub in_residential_building: bool,
+    /// The business houses staff in a dormitory (员工宿舍) on the site.
+    #[serde(default)]
+    pub staff_dormitory: bool,
+    /// Work produces or handles combustible dust (涉爆粉尘: wood, metal, grain, plastics…).
+    #[serde(default)]
+    pub combustible_dust: bool,
+    /// Welding, cutting or other hot work (动火作业) is done on the site, renovation included.
+    #[serde(default)]
+    pub hot_work: bool,
+    /// The site has a fire control room (消防控制室).
+    #[serde(default)]
+    pub fire_control_room: bool,
 }
 
 /// Why a profile was refused. `field` is the profile key at fault.
@@ -127,31 +307,50 @@ fn invalid(field: &'static str, reason: impl Into<String>) -> ProfileError {
 }
 
 impl SiteProfile {
-    /// Reads and validates a profile written in TOML.
+    /// Reads and validates a profile written in TOML, upgrading an older version.
     pub fn from_toml(text: &str) -> Result<Self, ProfileError> {
         let profile: SiteProfile = toml::from_str(text).map_err(|e| ProfileError::Parse {
             message: e.to_string().trim_end().to_owned(),
         })?;
-        profile.validate()?;
-        Ok(profile)
+        profile.upgraded()
     }
 
-    /// Reads and validates a profile written in JSON (the form stored in documents).
+    /// Reads and validates a profile written in JSON (the form stored in documents), upgrading an
+    /// older version.
     pub fn from_json(text: &str) -> Result<Self, ProfileError> {
         let profile: SiteProfile = serde_json::from_str(text).map_err(|e| ProfileError::Parse {
             message: e.to_string(),
         })?;
-        profile.validate()?;
-        Ok(profile)
+        profile.upgraded()
+    }
+
+    fn upgraded(mut self) -> Result<Self, ProfileError> {
+        self.validate()?;
+        self.schema_version = PROFILE_SCHEMA_VERSION;
+        Ok(self)
+    }
+
+    /// The opening hours, if the profile gives them.
+    pub fn opening_hours(&self) -> Option<OpeningHours> {
+        Some(OpeningHours {
+            opens: self.opens_at?,
+            closes: self.closes_at?,
+        })
+    }
+
+    /// Hours open a day: 24 where the profile gives no opening hours.
+    pub fn open_hours(&self) -> f64 {
+        self.opening_hours()
+            .map_or(24.0, |h| f64::from(h.minutes_open()) / 60.0)
     }
 
     /// Checks every value and every combination the rules depend on.
     pub fn validate(&self) -> Result<(), ProfileError> {
-        if self.schema_version != PROFILE_SCHEMA_VERSION {
+        if !(1..=PROFILE_SCHEMA_VERSION).contains(&self.schema_version) {
             return Err(invalid(
                 "schema_version",
                 format!(
-                    "version {} is not supported; this build reads version {PROFILE_SCHEMA_VERSION}",
+                    "version {} is not supported; this build reads versions 1 to {PROFILE_SCHEMA_VERSION}",
                     self.schema_version
                 ),
             ));
@@ -220,6 +419,64 @@ impl SiteProfile {
             return Err(invalid(
                 "ebike_parking",
                 "e-bikes are charged where they are parked: set ebike_parking too",
+            ));
+        }
+        match (self.opens_at, self.closes_at) {
+            (Some(_), None) => {
+                return Err(invalid(
+                    "closes_at",
+                    "give the closing time with the opening time",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "opens_at",
+                    "give the opening time with the closing time",
+                ));
+            }
+            (Some(o), Some(c)) if o == c => {
+                return Err(invalid(
+                    "closes_at",
+                    format!(
+                        "opens and closes at {o}: leave both out for a site open around the clock"
+                    ),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(p) = self.subtype.premises()
+            && p != self.premises
+        {
+            return Err(invalid(
+                "subtype",
+                format!(
+                    "`{}` is a kind of {p}, but the premises are {}",
+                    self.subtype.as_str(),
+                    self.premises
+                ),
+            ));
+        }
+        if self.boarding {
+            if self.premises != Premises::SchoolKindergarten {
+                return Err(invalid(
+                    "boarding",
+                    format!(
+                        "boarding describes a school, but the premises are {}",
+                        self.premises
+                    ),
+                ));
+            }
+            if self.sleepers == 0 {
+                return Err(invalid(
+                    "sleepers",
+                    "a boarding school has pupils sleeping there; give how many",
+                ));
+            }
+        }
+        if self.staff_dormitory && self.is_residential() {
+            return Err(invalid(
+                "staff_dormitory",
+                "a staff dormitory belongs to a business; residential premises have residents",
             ));
         }
         Ok(())
@@ -325,7 +582,7 @@ mod tests {
     use super::*;
 
     const SHOP: &str = r#"
-schema_version = 1
+schema_version = 2
 jurisdiction = "cn"
 premises = "small_shop"
 floor_area_m2 = 80
@@ -367,7 +624,29 @@ hazard_level = "medium"
 
     #[test]
     fn each_invalid_value_names_its_field() {
-        assert_eq!(invalid_field(&with("schema_version = 2")), "schema_version");
+        assert_eq!(invalid_field(&with("schema_version = 3")), "schema_version");
+        assert_eq!(invalid_field(&with("schema_version = 0")), "schema_version");
+        assert_eq!(invalid_field(&with("opens_at = \"09:00\"")), "closes_at");
+        assert_eq!(invalid_field(&with("closes_at = \"09:00\"")), "opens_at");
+        assert_eq!(
+            invalid_field(&with("opens_at = \"09:00\"\ncloses_at = \"09:00\"")),
+            "closes_at"
+        );
+        assert_eq!(
+            invalid_field(&with("subtype = \"kindergarten\"")),
+            "subtype"
+        );
+        assert_eq!(invalid_field(&with("boarding = true")), "boarding");
+        assert_eq!(
+            invalid_field(&with("premises = \"school_kindergarten\"\nboarding = true")),
+            "sleepers"
+        );
+        assert_eq!(
+            invalid_field(&with(
+                "premises = \"residential_compound\"\nstaff_dormitory = true"
+            )),
+            "staff_dormitory"
+        );
         assert_eq!(invalid_field(&with("floor_area_m2 = 0")), "floor_area_m2");
         assert_eq!(
             invalid_field(&with("floor_area_m2 = -5.0")),
@@ -403,6 +682,67 @@ hazard_level = "medium"
         assert!(e.to_string().contains("unknown field `basement`"), "{e}");
         let e = SiteProfile::from_toml("schema_version = 1").expect_err("refused");
         assert!(e.to_string().contains("missing field"), "{e}");
+        let e = SiteProfile::from_toml(&with("opens_at = \"25:00\"\ncloses_at = \"09:00\""))
+            .expect_err("refused");
+        assert!(e.to_string().contains("HH:MM"), "{e}");
+    }
+
+    /// A version 1 profile as a site document stores it: a flat map of scalars, integers where
+    /// the phone wrote whole numbers, and none of the version 2 keys.
+    const V1_STORED: &str = r#"{"schema_version":1,"jurisdiction":"cn","premises":"restaurant",
+        "floor_area_m2":300,"storeys":1,"building_height_m":5,"below_ground":false,
+        "occupants":120,"sleepers":0,"public_gathering_place":true,"key_fire_safety_unit":false,
+        "public_institution":false,"gas":"lpg","kitchen":true,"ebike_parking":false,
+        "ebike_charging":false,"flammable_goods":false,"mixed_living":false,"hydrants":true,
+        "sprinklers":false,"fire_alarm":false,"hazard_level":"medium"}"#;
+
+    #[test]
+    fn a_version_1_profile_from_a_site_document_still_reads() {
+        let p = SiteProfile::from_json(V1_STORED).expect("v1 reads");
+        assert_eq!(
+            p.schema_version, PROFILE_SCHEMA_VERSION,
+            "upgraded in memory"
+        );
+        assert_eq!(p.opening_hours(), None);
+        assert_eq!(p.open_hours(), 24.0);
+        assert_eq!(p.subtype, Subtype::Unspecified);
+        assert!(!p.boarding && !p.hot_work && !p.fire_control_room);
+        // Written back, every new field is a scalar or absent: the document stays a flat map.
+        let serde_json::Value::Object(map) = serde_json::to_value(&p).expect("serialises") else {
+            panic!("a map")
+        };
+        assert!(map.values().all(|v| !v.is_object() && !v.is_array()));
+        assert_eq!(
+            SiteProfile::from_json(&serde_json::to_string(&map).unwrap()),
+            Ok(p)
+        );
+    }
+
+    #[test]
+    fn opening_hours_count_only_the_open_part_of_the_day() {
+        let p = SiteProfile::from_toml(&with("opens_at = \"10:00\"\ncloses_at = \"22:00\""))
+            .expect("valid");
+        let h = p.opening_hours().expect("hours");
+        assert_eq!(h.minutes_open(), 720);
+        assert_eq!(h.windows(120).len(), 6);
+        assert_eq!(p.open_hours(), 12.0);
+        // Past midnight: 18:00–02:00 is 8 hours, 4 windows, the last ending at 26:00.
+        let late = OpeningHours {
+            opens: ClockTime::parse("18:00").unwrap(),
+            closes: ClockTime::parse("02:00").unwrap(),
+        };
+        assert_eq!(late.minutes_open(), 480);
+        assert_eq!(
+            late.windows(120),
+            [(1080, 1200), (1200, 1320), (1320, 1440), (1440, 1560)]
+        );
+        // 09:00–20:30: six windows, the last one shorter.
+        let odd = OpeningHours {
+            opens: ClockTime::parse("09:00").unwrap(),
+            closes: ClockTime::parse("20:30").unwrap(),
+        };
+        assert_eq!(odd.windows(120).last(), Some(&(1140, 1230)));
+        assert_eq!(odd.windows(120).len(), 6);
     }
 
     #[test]
@@ -422,6 +762,16 @@ hazard_level = "medium"
         assert!(!p.is_high_rise(), "residential needs over 27 m");
         p.building_height_m = 27.5;
         assert!(p.is_high_rise());
+    }
+
+    #[test]
+    fn subtype_names_match_the_condition_vocabulary() {
+        let f = crate::fields::field("subtype").expect("subtype field");
+        let crate::fields::FieldType::Enum(names) = f.ty else {
+            panic!("subtype is an enum")
+        };
+        let ours: Vec<&str> = Subtype::ALL.iter().map(|s| s.as_str()).collect();
+        assert_eq!(names, ours.as_slice());
     }
 
     #[test]

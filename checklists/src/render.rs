@@ -197,9 +197,16 @@ pub fn task_plan(plan: &TaskPlan, site: &str) -> String {
     packs_line(&mut out, &plan.packs);
     for t in &plan.tasks {
         let (first, second) = pair(lang, &t.title_zh, &t.title_en);
+        let times = match (t.open_hours, t.times_a_day) {
+            (Some(h), Some(n)) => format!(" ({h}: {n} a day / 每日{n}次)"),
+            (None, Some(n)) => format!(
+                " (no opening hours given: around the clock, {n} a day / 未填营业时间，按全天{n}次)"
+            ),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "\n- [{}] {first} / {second}\n  Every: {} / {}\n  Items ({}): {}",
+            "\n- [{}] {first} / {second}\n  Every: {} / {}{times}\n  Items ({}): {}",
             t.id,
             t.frequency.label_en(),
             t.frequency.label_zh(),

@@ -171,7 +171,7 @@ mod tests {
 
     fn shop(area: f64, storeys: u32, level: HazardLevel) -> SiteProfile {
         SiteProfile {
-            schema_version: 1,
+            schema_version: 2,
             name: None,
             jurisdiction: Jurisdiction::Cn,
             premises: Premises::SmallShop,
@@ -194,6 +194,15 @@ mod tests {
             sprinklers: false,
             fire_alarm: false,
             hazard_level: level,
+            opens_at: None,
+            closes_at: None,
+            subtype: Default::default(),
+            boarding: false,
+            in_residential_building: false,
+            staff_dormitory: false,
+            combustible_dust: false,
+            hot_work: false,
+            fire_control_room: false,
         }
     }
 

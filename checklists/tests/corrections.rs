@@ -257,3 +257,40 @@ fn a_pack_stamping_an_element_as_in_force_is_refused() {
     let errs = PackSet::load(&docs, &[pack]).expect_err("refused");
     assert!(errs[0].message.contains("gb35181_2017"), "{errs:?}");
 }
+
+#[test]
+fn mps61_night_patrols_only_where_article_25_names_them() {
+    let night = |p: &SiteProfile| full(p).items.iter().any(|i| i.id == "mps61.patrol.night");
+    let plan_has = |p: &SiteProfile| {
+        builtin()
+            .task_plan(p)
+            .tasks
+            .iter()
+            .any(|t| t.id == "mps61.task.night-patrol")
+    };
+    let kindergarten = profile("kindergarten");
+    assert!(night(&kindergarten) && plan_has(&kindergarten));
+    let boarding = profile("boarding-school");
+    assert!(night(&boarding) && plan_has(&boarding));
+    let mut day_school = boarding.clone();
+    day_school.boarding = false;
+    day_school.sleepers = 0;
+    assert!(
+        !night(&day_school) && !plan_has(&day_school),
+        "day schools are not named"
+    );
+    let care = profile("care-home");
+    assert!(night(&care) && plan_has(&care));
+    let mut hospital = care.clone();
+    hospital.subtype = closeloop_checklists::Subtype::Hospital;
+    assert!(night(&hospital));
+    let mut clinic = care.clone();
+    clinic.subtype = closeloop_checklists::Subtype::Clinic;
+    clinic.sleepers = 0;
+    assert!(
+        !night(&clinic) && !plan_has(&clinic),
+        "outpatient clinics are not named"
+    );
+    let v = view("mps61.patrol.night");
+    assert!(v.text_zh.contains("托儿所") && v.text_en.contains("nurseries"));
+}

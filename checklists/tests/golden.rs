@@ -5,14 +5,21 @@
 use closeloop_checklists::{Purpose, SiteProfile, builtin, render};
 use std::path::{Path, PathBuf};
 
-const PROFILES: [&str; 8] = [
+/// One or more per premises type.
+const PROFILES: [&str; 14] = [
     "small-shop",
     "restaurant-lpg",
+    "hotel",
     "mixed-use-guesthouse",
-    "warehouse",
-    "high-rise-ebike",
     "ktv",
+    "warehouse",
+    "factory-workshop",
+    "high-rise-ebike",
+    "residential-compound",
     "kindergarten",
+    "boarding-school",
+    "care-home",
+    "office",
     "us-office",
 ];
 

@@ -214,3 +214,73 @@ fn us_office_gets_only_osha_and_nfpa() {
             .all(|p| !p.id.starts_with("gb") && p.id != "fire-law")
     );
 }
+
+#[test]
+fn two_hourly_patrols_count_only_opening_hours() {
+    let plan = builtin().task_plan(&profile("restaurant-lpg"));
+    let t = task(&plan, "mps61.task.patrol-every-2h");
+    // 10:00–22:00: six patrols, not twelve.
+    assert_eq!(t.times_a_day, Some(6));
+    assert_eq!(
+        t.open_hours.map(|h| h.to_string()),
+        Some("10:00–22:00".into())
+    );
+    // A KTV open 18:00–02:00 patrols four times.
+    let ktv = builtin().task_plan(&profile("ktv"));
+    assert_eq!(
+        task(&ktv, "mps61.task.patrol-every-2h").times_a_day,
+        Some(4)
+    );
+    // A hotel gives no hours: it is open around the clock.
+    let hotel = builtin().task_plan(&profile("hotel"));
+    let t = task(&hotel, "mps61.task.patrol-every-2h");
+    assert_eq!((t.open_hours, t.times_a_day), (None, Some(12)));
+    // Tasks of other frequencies carry no count.
+    assert!(
+        plan.tasks
+            .iter()
+            .filter(|t| t.frequency != Frequency::Every2HoursOpen)
+            .all(|t| t.times_a_day.is_none())
+    );
+}
+
+#[test]
+fn version_1_profiles_still_load_and_give_the_same_checklist_as_defaults() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles");
+    let v2_keys = [
+        "opens_at",
+        "closes_at",
+        "subtype",
+        "boarding",
+        "in_residential_building",
+        "staff_dormitory",
+        "combustible_dust",
+        "hot_work",
+        "fire_control_room",
+    ];
+    for entry in std::fs::read_dir(dir).expect("profiles") {
+        let text = std::fs::read_to_string(entry.expect("entry").path()).expect("text");
+        let v1: String = text
+            .lines()
+            .filter(|l| !v2_keys.iter().any(|k| l.starts_with(&format!("{k} "))))
+            .map(|l| l.replace("schema_version = 2", "schema_version = 1") + "\n")
+            .collect();
+        let old = SiteProfile::from_toml(&v1).expect("v1 profile loads");
+        assert_eq!(old.schema_version, 2, "upgraded in memory");
+        let mut new = SiteProfile::from_toml(&text).expect("v2 profile loads");
+        new.opens_at = None;
+        new.closes_at = None;
+        new.subtype = Default::default();
+        new.boarding = false;
+        new.in_residential_building = false;
+        new.staff_dormitory = false;
+        new.combustible_dust = false;
+        new.hot_work = false;
+        new.fire_control_room = false;
+        assert_eq!(old, new);
+        assert_eq!(
+            builtin().generate(&old, Purpose::FullInspection),
+            builtin().generate(&new, Purpose::FullInspection)
+        );
+    }
+}

@@ -116,11 +116,11 @@ fn unknown_item_key_is_refused() {
 
 #[test]
 fn unknown_frequency_is_refused() {
-    let text = header("p") + &item("", true).replace("\"daily\"", "\"weekly\"");
+    let text = header("p") + &item("", true).replace("\"daily\"", "\"fortnightly\"");
     let e = only_error(text.clone());
     assert_eq!(e.line, line_of(&text, "frequency"));
     assert!(
-        e.message.contains("unknown variant `weekly`"),
+        e.message.contains("unknown variant `fortnightly`"),
         "{}",
         e.message
     );

@@ -2,8 +2,8 @@
 //! unique ids, every item cited, and an item appears exactly when one of its sources applies.
 
 use closeloop_checklists::{
-    Condition, GasSupply, HazardLevel, Jurisdiction, PackSet, Premises, Purpose, SiteProfile,
-    builtin, builtin_sources,
+    ClockTime, Condition, GasSupply, HazardLevel, Jurisdiction, PackSet, Premises, Purpose,
+    SiteProfile, Subtype, builtin, builtin_sources,
 };
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -26,25 +26,45 @@ fn profile() -> impl Strategy<Value = SiteProfile> {
             0u32..2_000,
             0u32..2_000,
         ),
-        prop::collection::vec(any::<bool>(), 14),
+        prop::collection::vec(any::<bool>(), 22),
+        (0u16..1440, 1u16..1440, 0usize..8),
     )
         .prop_map(
             |(
                 (premises, gas, hazard_level, jurisdiction),
                 (area, storeys, storey_h, occ, sleep),
                 flags,
+                (opens, open_for, subtype),
             )| {
                 let mut height = f64::from(storeys) * storey_h;
                 if premises == Premises::HighRiseResidential && height <= 27.0 {
                     height = 27.5 + f64::from(storeys);
                 }
                 let mixed_living = flags[9];
+                let boarding = flags[14] && premises == Premises::SchoolKindergarten;
                 let mut sleepers = sleep.min(occ);
-                if mixed_living && sleepers == 0 {
+                if (mixed_living || boarding) && sleepers == 0 {
                     sleepers = 1;
                 }
+                // A subtype that fits the premises, or none.
+                let subtype = Subtype::ALL[subtype];
+                let subtype = if subtype.premises() == Some(premises) {
+                    subtype
+                } else {
+                    Subtype::Unspecified
+                };
+                let hours = flags[15].then(|| {
+                    (
+                        ClockTime::from_minutes(opens).expect("in range"),
+                        ClockTime::from_minutes((opens + open_for) % 1440).expect("in range"),
+                    )
+                });
+                let residential = matches!(
+                    premises,
+                    Premises::HighRiseResidential | Premises::ResidentialCompound
+                );
                 SiteProfile {
-                    schema_version: 1,
+                    schema_version: 2,
                     name: None,
                     jurisdiction,
                     premises,
@@ -67,6 +87,15 @@ fn profile() -> impl Strategy<Value = SiteProfile> {
                     sprinklers: flags[11],
                     fire_alarm: flags[12],
                     hazard_level,
+                    opens_at: hours.map(|h| h.0),
+                    closes_at: hours.map(|h| h.1),
+                    subtype,
+                    boarding,
+                    in_residential_building: flags[16],
+                    staff_dormitory: flags[17] && !residential,
+                    combustible_dust: flags[18],
+                    hot_work: flags[19],
+                    fire_control_room: flags[20],
                 }
             },
         )
