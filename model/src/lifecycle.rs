@@ -25,6 +25,23 @@ pub enum Severity {
     Major,
 }
 
+impl Severity {
+    /// The name used in documents, queries and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::General => "general",
+            Severity::Major => "major",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Severity> {
+        [Severity::General, Severity::Major]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
 impl From<closeloop_checklists::Severity> for Severity {
     fn from(s: closeloop_checklists::Severity) -> Self {
         match s {
@@ -146,6 +163,17 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order a hazard usually passes through them.
+    pub const ALL: [Status; 7] = [
+        Status::Reported,
+        Status::Assigned,
+        Status::RectificationSubmitted,
+        Status::FixedOnSpot,
+        Status::Rejected,
+        Status::Accepted,
+        Status::Cancelled,
+    ];
+
     /// Still needs work or review.
     pub fn is_open(self) -> bool {
         !matches!(self, Status::Accepted | Status::Cancelled)
@@ -154,6 +182,22 @@ impl Status {
     /// Waiting for a supervisor's decision.
     pub fn awaits_review(self) -> bool {
         matches!(self, Status::RectificationSubmitted | Status::FixedOnSpot)
+    }
+
+    /// Whether a hazard in this status is overdue once its deadline passes: open and with
+    /// someone who must act (a hazard waiting for review is the supervisor's, not late).
+    pub fn can_be_overdue(self) -> bool {
+        self.is_open() && !self.awaits_review()
+    }
+
+    /// The statuses for which `keep` holds (for queries: open ones, those awaiting review…).
+    pub fn where_(keep: fn(Status) -> bool) -> Vec<Status> {
+        Status::ALL.into_iter().filter(|s| keep(*s)).collect()
+    }
+
+    /// Parses the stored name.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
     /// The name used in documents, queries and messages.
@@ -235,9 +279,7 @@ impl HazardState {
 
     /// Open and past its deadline at `now`. Derived, never stored.
     pub fn is_overdue(&self, now: Millis) -> bool {
-        let open = self
-            .status
-            .is_some_and(|s| s.is_open() && !s.awaits_review());
+        let open = self.status.is_some_and(Status::can_be_overdue);
         open && self.deadline.is_some_and(|d| now > d)
     }
 

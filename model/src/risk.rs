@@ -305,34 +305,24 @@ pub fn grade(profile: &SiteProfile, live: &LiveState, cfg: &RiskConfig) -> RiskG
 #[cfg(test)]
 mod tests {
     use super::*;
-    use closeloop_checklists::{HazardLevel, Jurisdiction};
 
+
+    /// A quiet corner shop; read from TOML so that fields the profile gains keep their defaults.
     fn shop() -> SiteProfile {
-        SiteProfile {
-            schema_version: 1,
-            name: None,
-            jurisdiction: Jurisdiction::Cn,
-            premises: Premises::SmallShop,
-            floor_area_m2: 80.0,
-            storeys: 1,
-            building_height_m: 4.0,
-            below_ground: false,
-            occupants: 10,
-            sleepers: 0,
-            public_gathering_place: false,
-            key_fire_safety_unit: false,
-            public_institution: false,
-            gas: GasSupply::None,
-            kitchen: false,
-            ebike_parking: false,
-            ebike_charging: false,
-            flammable_goods: false,
-            mixed_living: false,
-            hydrants: false,
-            sprinklers: false,
-            fire_alarm: false,
-            hazard_level: HazardLevel::Light,
-        }
+        SiteProfile::from_toml(
+            r#"
+            schema_version = 1
+            jurisdiction = "cn"
+            premises = "small_shop"
+            floor_area_m2 = 80.0
+            storeys = 1
+            building_height_m = 4.0
+            occupants = 10
+            gas = "none"
+            hazard_level = "light"
+            "#,
+        )
+        .expect("profile")
     }
 
     #[test]

@@ -15,13 +15,47 @@ use automerge::ReadDoc;
 
 /// What the server's records say about where a pushed document belongs, read before the check.
 /// A document's organisation, grid and site are the server's, never the device's claim.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Records {
     /// The site the document names, as the server records it (its organisation and grid), if
     /// the server has it. A site outside the pusher's reach is treated as absent.
     pub site: Option<SiteRef>,
     /// For a new site document: whether the pusher's organisation has the grid it names.
     pub grid_exists: bool,
+    /// For a new inspection: the profiles the site has had (now and before, newest first), one
+    /// of which its checklist must have been generated from.
+    pub profiles: Vec<closeloop_checklists::SiteProfile>,
+}
+
+/// Whether `checklist` is the one the packs the server knows generate for one of the site's
+/// `profiles` and its purpose: the packs it pins (id, version, content hash) must be the server's,
+/// and every item, clause and reason must be what they say. A hand-made checklist, or one from
+/// packs this server does not have, is refused.
+pub fn check_checklist(
+    checklist: &closeloop_checklists::Checklist,
+    profiles: &[closeloop_checklists::SiteProfile],
+) -> Result<(), Denied> {
+    let packs = closeloop_checklists::builtin();
+    let known = packs.pack_refs(checklist.jurisdiction);
+    if let Some(p) = checklist.packs.iter().find(|p| !known.contains(p)) {
+        return refuse(
+            "inspection.unknown_pack",
+            format!(
+                "the checklist pins pack {} {} ({}), which this server does not have; update the app",
+                p.id, p.version, p.content_hash
+            ),
+        );
+    }
+    if profiles
+        .iter()
+        .any(|profile| packs.generate(profile, checklist.purpose) == *checklist)
+    {
+        return Ok(());
+    }
+    refuse(
+        "inspection.checklist_mismatch",
+        "the checklist is not the one the packs generate for this site; generate it from the site's profile (GET /v1/sites/{id}/checklist)",
+    )
 }
 
 /// Where a document belongs by the server's records, or why it cannot be placed. A site the
@@ -128,7 +162,7 @@ pub fn check_update<B: ReadDoc, A: ReadDoc>(
     }
     match header.kind {
         DocKind::Site => check_site(actor, &header, before, after),
-        DocKind::Inspection => check_inspection(actor, &header, before, after),
+        DocKind::Inspection => check_inspection(actor, &header, records, before, after),
         DocKind::Hazard => check_hazard(actor, &header, before, after, blob_present),
         DocKind::TaskPlan => check_tasks(actor, &header, before, after),
     }
@@ -141,6 +175,17 @@ fn check_site<B: ReadDoc, A: ReadDoc>(
     after: &A,
 ) -> Result<(), Denied> {
     let new = site::read(after).map_err(malformed)?;
+    if new.name.trim().is_empty() || new.name.chars().count() > 200 {
+        return refuse("site.name", "a site's name is 1 to 200 characters");
+    }
+    if let Some((lat, lon)) = new.location
+        && !((-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon))
+    {
+        return refuse(
+            "site.location",
+            format!("({lat}, {lon}) is not a place on Earth"),
+        );
+    }
     match before {
         None => authorize(actor, &h.site, &Action::EditSite),
         Some(b) => {
@@ -197,6 +242,7 @@ fn own_records(actor: &Actor, records: &[String], what: &str) -> Result<(), Deni
 fn check_inspection<B: ReadDoc, A: ReadDoc>(
     actor: &Actor,
     h: &Header,
+    records: &Records,
     before: Option<&B>,
     after: &A,
 ) -> Result<(), Denied> {
@@ -223,6 +269,13 @@ fn check_inspection<B: ReadDoc, A: ReadDoc>(
                     "an inspection is started in your own name",
                 );
             }
+            if new.checklist.purpose != new.purpose {
+                return refuse(
+                    "inspection.checklist_mismatch",
+                    "the checklist is for another purpose than the inspection",
+                );
+            }
+            check_checklist(&new.checklist, &records.profiles)?;
             InspectionFacts {
                 inspector: new.inspector.clone(),
                 purpose: new.purpose,

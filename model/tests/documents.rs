@@ -42,6 +42,7 @@ fn site_round_trips_and_concurrent_field_edits_both_survive() {
         address: "1 Road".into(),
         location: Some((31.23, 121.47)),
         profile: profile(),
+        utc_offset_minutes: Some(480),
     };
     site::create(&mut a, &s).expect("create");
     assert_eq!(site::read(&a).expect("read"), s);
@@ -222,7 +223,10 @@ fn a_failed_item_prefills_the_hazard_report() {
     let r = inspection::report_from_item(exits, c.jurisdiction, "marked failed", now, 480);
     assert!(r.title.starts_with("不符合：疏散通道"), "{}", r.title);
     assert_eq!(r.item_id.as_deref(), Some("fire-law.exits-clear"));
-    assert_eq!(r.gb35181.as_deref(), Some("7.3.3"));
+    // GB 35181-2017 was withdrawn on 2025-11-01: a failure today is never stamped with its
+    // element (the checklist keeps it only as a historical reference).
+    assert_eq!(r.gb35181, None);
+    assert_eq!(exits.on_fail.gb35181_2017.as_deref(), Some("7.3.3"));
     assert!(r.clauses.iter().any(|c| c.contains("Art. 28")));
     // Fix on the spot: due by the end of today, local time.
     let end_of_day = Date::parse("2026-11-22").expect("date").start_millis(480) - 1;

@@ -83,6 +83,10 @@ fn known() -> Records {
     Records {
         site: Some(site()),
         grid_exists: true,
+        profiles: vec![
+            SiteProfile::from_toml(include_str!("../../checklists/profiles/small-shop.toml"))
+                .expect("profile"),
+        ],
     }
 }
 
@@ -336,6 +340,7 @@ fn placement_comes_from_the_servers_records() {
             ..site()
         }),
         grid_exists: true,
+        profiles: vec![],
     };
     let claimed = hazard_at(
         SiteRef {
@@ -410,6 +415,7 @@ fn site_doc(id: &str, place: SiteRef) -> AutoCommit {
                 "../../checklists/profiles/small-shop.toml"
             ))
             .expect("profile"),
+            utc_offset_minutes: Some(480),
         },
     )
     .expect("site");
@@ -430,6 +436,7 @@ fn a_new_site_lies_in_a_real_grid_of_ones_own() {
     let grid_known = Records {
         site: None,
         grid_exists: true,
+        profiles: vec![],
     };
     assert_eq!(
         check_update::<AutoCommit, _>(&wang, &grid_known, None, &in_g1, &yes),
@@ -561,5 +568,91 @@ fn a_document_carries_only_the_keys_of_its_kind() {
             &yes
         )),
         "doc.unknown_key"
+    );
+}
+
+fn inspection_with(c: &closeloop_checklists::Checklist) -> AutoCommit {
+    let mut d = AutoCommit::new();
+    let h = Header {
+        kind: DocKind::Inspection,
+        id: "i9".into(),
+        site: site(),
+    };
+    inspection::create(&mut d, &h, "wang", 1, c).expect("create");
+    d
+}
+
+/// A checklist is what the packs generate for the site, not what a client says it is.
+#[test]
+fn an_inspection_carries_the_checklist_the_packs_generate_for_its_site() {
+    let wang = actor("wang", Role::Inspector);
+    let shop = SiteProfile::from_toml(include_str!("../../checklists/profiles/small-shop.toml"))
+        .expect("profile");
+    let real = builtin().generate(&shop, Purpose::Patrol);
+    assert_eq!(
+        check_update::<AutoCommit, _>(&wang, &known(), None, &inspection_with(&real), &yes),
+        Ok(())
+    );
+    // A hand-made one-item checklist.
+    let mut one = real.clone();
+    one.items.truncate(1);
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &wang,
+            &known(),
+            None,
+            &inspection_with(&one),
+            &yes
+        )),
+        "inspection.checklist_mismatch"
+    );
+    // An item's clause rewritten.
+    let mut reworded = real.clone();
+    reworded.items[0].text_zh = "随便检查一下".into();
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &wang,
+            &known(),
+            None,
+            &inspection_with(&reworded),
+            &yes
+        )),
+        "inspection.checklist_mismatch"
+    );
+    // Packs this server does not have.
+    let mut foreign = real.clone();
+    foreign.packs[0].content_hash = "0".repeat(64);
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &wang,
+            &known(),
+            None,
+            &inspection_with(&foreign),
+            &yes
+        )),
+        "inspection.unknown_pack"
+    );
+    // The checklist of another site's profile is not this site's.
+    let kitchen = SiteProfile::from_toml(include_str!(
+        "../../checklists/profiles/restaurant-lpg.toml"
+    ))
+    .expect("profile");
+    let theirs = builtin().generate(&kitchen, Purpose::Patrol);
+    assert_eq!(
+        rule(check_update::<AutoCommit, _>(
+            &wang,
+            &known(),
+            None,
+            &inspection_with(&theirs),
+            &yes
+        )),
+        "inspection.checklist_mismatch"
+    );
+    // A profile the site had before counts: the checklist was made then.
+    let mut history = known();
+    history.profiles.push(kitchen);
+    assert_eq!(
+        check_update::<AutoCommit, _>(&wang, &history, None, &inspection_with(&theirs), &yes),
+        Ok(())
     );
 }

@@ -44,6 +44,11 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 "trust boundary",
                 include_str!("../../migrations/sqlite/0004_trust_boundary.sql"),
             ),
+            (
+                5,
+                "projections",
+                include_str!("../../migrations/sqlite/0005_projections.sql"),
+            ),
         ],
         Engine::Postgres => &[
             (
@@ -65,6 +70,11 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 4,
                 "trust boundary",
                 include_str!("../../migrations/postgres/0004_trust_boundary.sql"),
+            ),
+            (
+                5,
+                "projections",
+                include_str!("../../migrations/postgres/0005_projections.sql"),
             ),
         ],
     };

@@ -148,6 +148,7 @@ pub async fn create_org(
                 address: "示范路 1 号".into(),
                 location: Some(loc),
                 profile: p.clone(),
+                utc_offset_minutes: Some(480),
             },
         )
         .map_err(|e| e.to_string())?;

@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 /// An error answered to a client.
 #[derive(Debug, thiserror::Error)]
@@ -45,13 +44,7 @@ pub enum ApiError {
     MethodNotAllowed(String),
 }
 
-#[derive(Serialize)]
-struct Body<'a> {
-    error: &'a str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    field: Option<String>,
-}
+use closeloop_model::protocol::wire::ErrorBody;
 
 impl ApiError {
     /// A 400 naming the field at fault.
@@ -103,8 +96,8 @@ impl IntoResponse for ApiError {
             } => {
                 let mut res = (
                     StatusCode::TOO_MANY_REQUESTS,
-                    Json(Body {
-                        error: "too_many_requests",
+                    Json(ErrorBody {
+                        error: "too_many_requests".into(),
                         message,
                         field: None,
                     }),
@@ -150,8 +143,8 @@ impl IntoResponse for ApiError {
         };
         (
             status,
-            Json(Body {
-                error: code,
+            Json(ErrorBody {
+                error: code.into(),
                 message,
                 field,
             }),

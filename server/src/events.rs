@@ -10,9 +10,10 @@ use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::Engine;
 use crate::error::ApiResult;
+use crate::store::sql::Sql;
 use closeloop_model::roles::SiteRef;
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+use sqlx::{Any, Row, Transaction};
 use std::sync::Arc;
 use tokio::sync::{Mutex, broadcast};
 
@@ -116,12 +117,11 @@ pub async fn commit(
         tx.commit().await?;
         return Ok(());
     };
-    let sql =
-        format!("SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id WHERE h.id = $1");
-    let row = sqlx::query(AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id WHERE "
+    ));
+    q.push_bind("h.id = ", id);
+    let row = q.query().fetch_one(&mut *tx).await?;
     let mut event = from_row(&row)?;
     // A NOTIFY payload is at most 8000 bytes; a title is for a glance, the detail is one GET away.
     if let Some((cut, _)) = event.title.char_indices().nth(200) {
@@ -179,19 +179,17 @@ pub async fn replay(
     after: i64,
     limit: i64,
 ) -> ApiResult<Vec<HazardEvent>> {
-    let scope = crate::scope::filter(user, 2, "h.");
-    if scope.nothing {
+    let reach = user.actor.reach();
+    if reach.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id
-         WHERE d.kind = 'hazard' AND d.updated_seq > $1 AND {} ORDER BY d.updated_seq LIMIT {limit}",
-        scope.sql
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(after);
-    for v in &scope.binds {
-        q = q.bind(v);
-    }
+    let mut q = Sql::new(&format!(
+        "SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id WHERE d.kind = 'hazard' AND "
+    ));
+    q.push_bind("d.updated_seq > ", after);
+    q.push(" AND ");
+    q.push_reach(&reach, "h.", "site_id");
+    q.push(&format!(" ORDER BY d.updated_seq LIMIT {limit}"));
     let rows = q.fetch_all(&state.db.pool).await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }

@@ -14,10 +14,10 @@ pub mod error;
 pub mod events;
 pub mod metrics;
 pub mod routes;
-pub mod scope;
 pub mod serve;
 pub mod shutdown;
 pub mod slots;
+pub mod store;
 pub mod sync;
 pub mod throttle;
 
@@ -214,6 +214,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/inspections/{id}"),
     ("GET", "/v1/sites/nearby"),
     ("GET", "/v1/sites/{id}"),
+    ("GET", "/v1/sites/{id}/checklist"),
     ("GET", "/v1/stats"),
     ("GET", "/v1/hazard-events"),
     ("POST", "/v1/admin/grids"),
@@ -246,6 +247,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/inspections/{id}", get(inspections::detail))
         .route("/v1/sites/nearby", get(sites::nearby))
         .route("/v1/sites/{id}", get(sites::detail))
+        .route("/v1/sites/{id}/checklist", get(sites::checklist))
         .route("/v1/stats", get(sites::stats))
         .route("/v1/hazard-events", get(events::stream))
         .route("/v1/admin/grids", post(admin::create_grid))

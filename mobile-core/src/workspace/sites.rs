@@ -53,6 +53,8 @@ impl Workspace {
                 address: address.trim().to_owned(),
                 location,
                 profile: profile.clone(),
+                // A site made on this phone lies where the phone is: its time zone.
+                utc_offset_minutes: Some(self.offset()),
             },
         )?;
         self.create_doc(&header, doc)?;

@@ -165,6 +165,33 @@ impl Inspection {
         self.checklist.items.iter().find(|i| i.id == id)
     }
 
+    /// Each checklist item with the outcome of its current answer (`None` while unanswered or
+    /// when the answer does not fit the item), judged on the day the answer was given in the
+    /// site's time zone: an inspection records what was found then, so viewing it later never
+    /// turns a pass into a fail. The one answer to "did this item fail?", for the phone's screens,
+    /// the server's projections and every API.
+    pub fn outcomes(&self, utc_offset_minutes: i32) -> Vec<(&ChecklistItem, Option<Outcome>)> {
+        let current = self.current_answers();
+        self.checklist
+            .items
+            .iter()
+            .map(|item| {
+                let outcome = current
+                    .get(item.id.as_str())
+                    .and_then(|a| a.outcome(item, utc_offset_minutes).ok());
+                (item, outcome)
+            })
+            .collect()
+    }
+
+    /// How many items currently fail (see [`Inspection::outcomes`]).
+    pub fn failed_count(&self, utc_offset_minutes: i32) -> usize {
+        self.outcomes(utc_offset_minutes)
+            .iter()
+            .filter(|(_, o)| matches!(o, Some(Outcome::Fail { .. })))
+            .count()
+    }
+
     /// Items not yet answered.
     pub fn unanswered(&self) -> Vec<&ChecklistItem> {
         let current = self.current_answers();
@@ -173,6 +200,17 @@ impl Inspection {
             .iter()
             .filter(|i| !current.contains_key(i.id.as_str()))
             .collect()
+    }
+}
+
+impl ItemAnswer {
+    /// This answer judged against `item` on the day it was given, in the site's time zone.
+    pub fn outcome(
+        &self,
+        item: &ChecklistItem,
+        utc_offset_minutes: i32,
+    ) -> Result<Outcome, AnswerError> {
+        evaluate(item, &self.value, Date::at(self.at, utc_offset_minutes))
     }
 }
 

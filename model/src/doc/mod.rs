@@ -34,6 +34,7 @@ pub mod keys {
     pub const LAT: &str = "lat";
     pub const LON: &str = "lon";
     pub const PROFILE: &str = "profile";
+    pub const UTC_OFFSET: &str = "utc_offset_minutes";
     pub const INSPECTOR: &str = "inspector";
     pub const PURPOSE: &str = "purpose";
     pub const STARTED_AT: &str = "started_at";
@@ -91,7 +92,7 @@ impl DocKind {
         match self {
             DocKind::Site => &[
                 HEADER[0], HEADER[1], HEADER[2], HEADER[3], HEADER[4], HEADER[5], NAME, ADDRESS,
-                LAT, LON, PROFILE,
+                LAT, LON, PROFILE, UTC_OFFSET,
             ],
             DocKind::Inspection => &[
                 HEADER[0], HEADER[1], HEADER[2], HEADER[3], HEADER[4], HEADER[5], INSPECTOR,

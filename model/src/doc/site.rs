@@ -1,7 +1,7 @@
 //! The site document: where a site is and its profile. The profile is a map of scalars so that
 //! two people editing different facts offline both keep their edit.
 
-use super::{DocError, DocKind, Header, get_f64, get_str, header_of, init, keys, req_str};
+use super::{DocError, DocKind, Header, get_f64, get_i64, get_str, header_of, init, keys, req_str};
 use automerge::{
     AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value, transaction::Transactable,
 };
@@ -16,6 +16,26 @@ pub struct Site {
     /// (latitude, longitude) in degrees, WGS 84.
     pub location: Option<(f64, f64)>,
     pub profile: SiteProfile,
+    /// The site's time zone as minutes east of UTC, which decides its days: when a dated
+    /// answer expires, which day a self-check belongs to. `None` in documents written before
+    /// the key existed: [`DEFAULT_UTC_OFFSET_MINUTES`].
+    pub utc_offset_minutes: Option<i32>,
+}
+
+/// China Standard Time (UTC+8), the time zone of a site that does not name one.
+pub const DEFAULT_UTC_OFFSET_MINUTES: i32 = 480;
+
+/// Whether `minutes` is a time zone on Earth (UTC−12:00 to UTC+14:00).
+pub fn valid_offset(minutes: i64) -> bool {
+    (-720..=840).contains(&minutes)
+}
+
+impl Site {
+    /// The site's time zone, minutes east of UTC.
+    pub fn utc_offset(&self) -> i32 {
+        self.utc_offset_minutes
+            .unwrap_or(DEFAULT_UTC_OFFSET_MINUTES)
+    }
 }
 
 /// Creates a site document.
@@ -26,6 +46,9 @@ pub fn create(doc: &mut AutoCommit, site: &Site) -> Result<(), DocError> {
     if let Some((lat, lon)) = site.location {
         doc.put(ROOT, keys::LAT, lat)?;
         doc.put(ROOT, keys::LON, lon)?;
+    }
+    if let Some(offset) = site.utc_offset_minutes {
+        doc.put(ROOT, keys::UTC_OFFSET, i64::from(offset))?;
     }
     doc.put_object(ROOT, keys::PROFILE, ObjType::Map)?;
     set_profile(doc, &site.profile)
@@ -121,11 +144,17 @@ pub fn read<R: ReadDoc>(doc: &R) -> Result<Site, DocError> {
         (Some(lat), Some(lon)) => Some((lat, lon)),
         _ => None,
     };
+    let utc_offset_minutes = match get_i64(doc, &ROOT, keys::UTC_OFFSET)? {
+        None => None,
+        Some(m) if valid_offset(m) => Some(m as i32),
+        Some(_) => return Err(DocError::WrongType(keys::UTC_OFFSET)),
+    };
     Ok(Site {
         header,
         name: req_str(doc, &ROOT, keys::NAME)?,
         address: get_str(doc, &ROOT, keys::ADDRESS)?.unwrap_or_default(),
         location,
         profile: profile(doc)?,
+        utc_offset_minutes,
     })
 }

@@ -85,6 +85,15 @@ pub fn period(freq: Frequency, at: Millis, offset: i32) -> Option<(Millis, Milli
             return Some((s, s + 7_200_000));
         }
         Frequency::Daily => (d, civil_next_day(d)),
+        Frequency::Weekly => {
+            // Weeks start on Monday (GB/T 7408, ISO 8601); 1970-01-01 was a Thursday.
+            let days = days_from_civil(d);
+            let monday = days - (days + 3).rem_euclid(7);
+            (
+                crate::calendar::civil_from_days(monday),
+                crate::calendar::civil_from_days(monday + 7),
+            )
+        }
         Frequency::HalfMonthly => {
             let first = month_start(d.year, d.month);
             if d.day <= 15 {
@@ -180,5 +189,40 @@ impl TaskPlanDoc {
             }
         }
         (on_time, due)
+    }
+}
+
+#[cfg(test)]
+mod week_tests {
+    use super::*;
+
+    #[test]
+    fn a_week_runs_from_monday_to_monday_in_the_sites_zone() {
+        // 2026-12-02 is a Wednesday; 10:00 in UTC+8.
+        let offset = 480;
+        let wed = Date {
+            year: 2026,
+            month: 12,
+            day: 2,
+        }
+        .start_millis(offset)
+            + 10 * 3_600_000;
+        let (start, end) = period(Frequency::Weekly, wed, offset).expect("scheduled");
+        let monday = Date {
+            year: 2026,
+            month: 11,
+            day: 30,
+        };
+        assert_eq!(start, monday.start_millis(offset));
+        assert_eq!(end - start, 7 * 86_400_000);
+        // Sunday 23:59 is still in that week; Monday 00:00 is the next.
+        assert_eq!(
+            period(Frequency::Weekly, end - 1, offset).map(|p| p.0),
+            Some(start)
+        );
+        assert_eq!(
+            period(Frequency::Weekly, end, offset).map(|p| p.0),
+            Some(end)
+        );
     }
 }

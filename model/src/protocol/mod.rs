@@ -1,7 +1,8 @@
-//! The sync protocol's rules that both ends apply to what they receive: the shape of ids, and
-//! the budget every pushed automerge payload must fit before anything decodes it.
+//! The sync protocol as both ends speak it: the messages ([`wire`]), the shape of ids, and the
+//! budget every automerge payload must fit before anything decodes it ([`budget`]).
 
 pub mod budget;
+pub mod wire;
 
 /// The longest document, grid, site or user id.
 pub const MAX_ID_LEN: usize = 128;

@@ -3,8 +3,9 @@
 use super::json_body;
 use crate::AppState;
 use crate::auth::{AuthUser, password};
-use crate::db::{now_ms, random_hex};
+use crate::db::random_hex;
 use crate::error::{ApiError, ApiResult};
+use crate::store::people::{self, PeopleError};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, State};
@@ -12,7 +13,7 @@ use axum::http::StatusCode;
 use closeloop_model::protocol::is_id;
 use closeloop_model::roles::{Role, Scope, ScopeError};
 use serde::{Deserialize, Serialize};
-use sqlx::{Any, AnyPool, Row, Transaction};
+use sqlx::AnyPool;
 
 fn admin(user: &AuthUser) -> ApiResult<()> {
     if user.actor.role == Role::Admin {
@@ -48,22 +49,14 @@ pub async fn create_grid(
     if g.name.trim().is_empty() || g.name.chars().count() > 100 {
         return Err(ApiError::bad("name", "1–100 characters"));
     }
-    // Grid ids are the organisation's own, so this never learns of another organisation's.
-    let created = sqlx::query(
-        "INSERT INTO grids (id, org_id, name) VALUES ($1, $2, $3) ON CONFLICT (org_id, id) DO NOTHING",
+    people::create_grid(
+        &state.db.pool,
+        &user.actor.scope.org_id,
+        &g.id,
+        g.name.trim(),
     )
-    .bind(&g.id)
-    .bind(&user.actor.scope.org_id)
-    .bind(g.name.trim())
-    .execute(&state.db.pool)
-    .await?
-    .rows_affected();
-    if created == 0 {
-        return Err(ApiError::Conflict {
-            code: "grid_exists",
-            message: format!("your organisation already has a grid {}", g.id),
-        });
-    }
+    .await
+    .map_err(people_error)?;
     Ok(StatusCode::CREATED)
 }
 
@@ -92,40 +85,24 @@ fn scope_error(e: ScopeError) -> ApiError {
     ApiError::bad(e.field, format!("{} ({})", e.reason, e.rule))
 }
 
-/// Checks that every grid and site of `scope` is the organisation's own, inside `tx`, so the
-/// scope written is the one checked.
-async fn check_ids_exist(tx: &mut Transaction<'_, Any>, scope: &Scope) -> ApiResult<()> {
-    for g in &scope.grids {
-        let found = sqlx::query("SELECT 1 AS one FROM grids WHERE org_id = $1 AND id = $2")
-            .bind(&scope.org_id)
-            .bind(g)
-            .fetch_optional(&mut **tx)
-            .await?;
-        if found.is_none() {
-            return Err(ApiError::bad(
-                "grid_ids",
-                format!("your organisation has no grid `{g}`"),
-            ));
-        }
+fn people_error(e: PeopleError) -> ApiError {
+    match e {
+        PeopleError::UsernameTaken(_) => ApiError::Conflict {
+            code: "username_taken",
+            message: e.to_string(),
+        },
+        PeopleError::GridExists(_) => ApiError::Conflict {
+            code: "grid_exists",
+            message: e.to_string(),
+        },
+        PeopleError::Unknown { field, .. } => ApiError::bad(field, e.to_string()),
+        PeopleError::NoUser(id) => ApiError::NotFound(format!("user {id}")),
+        PeopleError::Scope(s) => scope_error(s),
+        PeopleError::Db(d) => d.into(),
     }
-    for s in &scope.sites {
-        let found = sqlx::query("SELECT 1 AS one FROM sites WHERE org_id = $1 AND id = $2")
-            .bind(&scope.org_id)
-            .bind(s)
-            .fetch_optional(&mut **tx)
-            .await?;
-        if found.is_none() {
-            return Err(ApiError::bad(
-                "site_ids",
-                format!("your organisation has no site `{s}`"),
-            ));
-        }
-    }
-    Ok(())
 }
 
-/// Creates a user in `org_id` with their scope, in one transaction: either all of it is written
-/// or nothing. Used by the API and the demo.
+/// Creates a user in `org_id` with their scope, all or nothing; used by the API and the demo.
 pub async fn insert_user(pool: &AnyPool, org_id: &str, u: &NewUser) -> ApiResult<String> {
     let role = Role::parse(&u.role)
         .ok_or_else(|| ApiError::bad("role", "one of inspector, owner, supervisor, admin"))?;
@@ -155,55 +132,20 @@ pub async fn insert_user(pool: &AnyPool, org_id: &str, u: &NewUser) -> ApiResult
             .map_err(ApiError::internal)?
     };
     let id = format!("u-{}", random_hex(8));
-    let mut tx = pool.begin().await?;
-    // The user row first: on SQLite this takes the write lock before any read in the transaction.
-    let inserted = sqlx::query("INSERT INTO users (id, org_id, username, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING")
-        .bind(&id)
-        .bind(org_id)
-        .bind(&u.username)
-        .bind(u.display_name.trim())
-        .bind(&u.role)
-        .bind(hash)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if inserted == 0 {
-        return Err(ApiError::Conflict {
-            code: "username_taken",
-            message: format!("{} is taken", u.username),
-        });
-    }
-    check_ids_exist(&mut tx, &scope).await?;
-    write_scope(&mut tx, &id, &scope).await?;
-    tx.commit().await?;
+    people::create_user(
+        pool,
+        &people::NewUserRecord {
+            id: &id,
+            username: &u.username,
+            display_name: u.display_name.trim(),
+            role,
+            password_hash: &hash,
+            scope: &scope,
+        },
+    )
+    .await
+    .map_err(people_error)?;
     Ok(id)
-}
-
-async fn write_scope(tx: &mut Transaction<'_, Any>, user_id: &str, scope: &Scope) -> ApiResult<()> {
-    sqlx::query("DELETE FROM user_grids WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM user_sites WHERE user_id = $1")
-        .bind(user_id)
-        .execute(&mut **tx)
-        .await?;
-    for g in &scope.grids {
-        sqlx::query("INSERT INTO user_grids (user_id, grid_id) VALUES ($1, $2)")
-            .bind(user_id)
-            .bind(g)
-            .execute(&mut **tx)
-            .await?;
-    }
-    for s in &scope.sites {
-        sqlx::query("INSERT INTO user_sites (user_id, site_id) VALUES ($1, $2)")
-            .bind(user_id)
-            .bind(s)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
 }
 
 /// `POST /v1/admin/users`.
@@ -229,7 +171,7 @@ pub struct ScopeRequest {
 
 /// `PUT /v1/admin/users/{user_id}/scope`: which grids and sites a user works in. Checked against
 /// the user's role and the organisation's grids and sites in the transaction that writes it;
-/// takes effect on their next request.
+/// takes effect on their next request, and at once on their open event streams.
 pub async fn set_scope(
     State(state): State<AppState>,
     user: AuthUser,
@@ -238,32 +180,15 @@ pub async fn set_scope(
 ) -> ApiResult<StatusCode> {
     admin(&user)?;
     let req: ScopeRequest = json_body(body, 64 * 1024, &state.config).await?;
-    let org_id = user.actor.scope.org_id.clone();
-    let mut tx = state.db.pool.begin().await?;
-    // Lock the user's row first (a write), so the role checked is the role written against.
-    let touched = sqlx::query("UPDATE users SET role = role WHERE id = $1 AND org_id = $2")
-        .bind(&user_id)
-        .bind(&org_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    if touched == 0 {
-        return Err(ApiError::NotFound(format!("user {user_id}")));
-    }
-    let role_text: String = sqlx::query("SELECT role FROM users WHERE id = $1")
-        .bind(&user_id)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("role")?;
-    let role = Role::parse(&role_text).ok_or_else(|| ApiError::internal("unknown role"))?;
-    let scope = Scope {
-        org_id,
-        grids: req.grid_ids,
-        sites: req.site_ids,
-    };
-    scope.check(role).map_err(scope_error)?;
-    check_ids_exist(&mut tx, &scope).await?;
-    write_scope(&mut tx, &user_id, &scope).await?;
+    let tx = people::set_scope(
+        &state.db.pool,
+        &user.actor.scope.org_id,
+        &user_id,
+        req.grid_ids,
+        req.site_ids,
+    )
+    .await
+    .map_err(people_error)?;
     crate::events::commit_rescope(&state, tx, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

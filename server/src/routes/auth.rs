@@ -6,71 +6,33 @@ use crate::auth::jwt::Claims;
 use crate::auth::{AuthUser, load_actor, password, refresh};
 use crate::db::{now_ms, random_hex};
 use crate::error::{ApiError, ApiResult};
+use crate::store::people;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
+use closeloop_model::protocol::wire::{LoginRequest, RefreshRequest, TokenPair, UserInfo};
 use closeloop_model::roles::Actor;
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LoginRequest {
-    username: String,
-    password: String,
-    device_id: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RefreshRequest {
-    refresh_token: String,
-}
-
-impl RefreshRequest {
-    /// Refresh tokens are `r1.` and 64 hex digits; anything far longer is no token at all.
-    fn check(&self) -> ApiResult<()> {
-        if self.refresh_token.len() > 1024 {
-            return Err(ApiError::bad("refresh_token", "not a refresh token"));
-        }
-        Ok(())
+/// Refresh tokens are `r1.` and 64 hex digits; anything far longer is no token at all.
+fn check_refresh(r: &RefreshRequest) -> ApiResult<()> {
+    if r.refresh_token.len() > 1024 {
+        return Err(ApiError::bad("refresh_token", "not a refresh token"));
     }
+    Ok(())
 }
 
 /// The user as the device should remember them.
-#[derive(Debug, Serialize)]
-pub struct UserInfo {
-    user_id: String,
-    display_name: String,
-    role: String,
-    org_id: String,
-    grid_ids: Vec<String>,
-    site_ids: Vec<String>,
-}
-
-impl UserInfo {
-    fn new(actor: &Actor, display_name: String) -> Self {
-        UserInfo {
-            user_id: actor.user_id.clone(),
-            display_name,
-            role: actor.role.as_str().to_owned(),
-            org_id: actor.scope.org_id.clone(),
-            grid_ids: actor.scope.grids.clone(),
-            site_ids: actor.scope.sites.clone(),
-        }
+fn user_info(actor: &Actor, display_name: String) -> UserInfo {
+    UserInfo {
+        user_id: actor.user_id.clone(),
+        display_name,
+        role: actor.role.as_str().to_owned(),
+        org_id: actor.scope.org_id.clone(),
+        grid_ids: actor.scope.grids.clone(),
+        site_ids: actor.scope.sites.clone(),
     }
-}
-
-/// Tokens and the user.
-#[derive(Debug, Serialize)]
-pub struct TokenPair {
-    access_token: String,
-    access_expires_at: i64,
-    refresh_token: String,
-    refresh_expires_at: i64,
-    user: UserInfo,
 }
 
 fn valid_device(id: &str) -> bool {
@@ -120,7 +82,7 @@ async fn pair(
         access_expires_at: exp * 1000,
         refresh_token: r.token,
         refresh_expires_at: r.expires_at,
-        user: UserInfo::new(&actor, display_name),
+        user: Some(user_info(&actor, display_name)),
     })
 }
 
@@ -182,15 +144,8 @@ pub async fn login(
         .throttle
         .account(&req.username)
         .map_err(|s| throttled("login attempts for this account", s))?;
-    let row = sqlx::query("SELECT id, password_hash FROM users WHERE username = $1")
-        .bind(&req.username)
-        .fetch_optional(&state.db.pool)
-        .await?;
-    let (user_id, stored) = match &row {
-        Some(r) => (
-            Some(r.try_get::<String, _>("id")?),
-            r.try_get::<String, _>("password_hash")?,
-        ),
+    let (user_id, stored) = match people::credentials(&state.db.pool, &req.username).await? {
+        Some((id, hash)) => (Some(id), hash),
         None => (None, password::dummy_hash().to_owned()),
     };
     // Verify even for unknown users, so timing does not tell which usernames exist.
@@ -218,7 +173,7 @@ pub async fn refresh(
 ) -> ApiResult<Json<TokenPair>> {
     per_address(&state, ip)?;
     let req: RefreshRequest = json_body(body, 16 * 1024, &state.config).await?;
-    req.check()?;
+    check_refresh(&req)?;
     let owner = refresh::consume(&state.db.pool, &req.refresh_token).await?;
     Ok(Json(
         pair(&state, &owner.user_id, &owner.device_id, &owner.family_id).await?,
@@ -233,12 +188,12 @@ pub async fn logout(
     body: Body,
 ) -> ApiResult<StatusCode> {
     let req: RefreshRequest = json_body(body, 16 * 1024, &state.config).await?;
-    req.check()?;
+    check_refresh(&req)?;
     refresh::revoke_family_of(&state.db.pool, &req.refresh_token, &user.actor.user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /v1/me`.
 pub async fn me(user: AuthUser) -> Json<UserInfo> {
-    Json(UserInfo::new(&user.actor, user.display_name))
+    Json(user_info(&user.actor, user.display_name))
 }

@@ -6,14 +6,13 @@ use crate::blobs::{Fetch, is_sha256};
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
 use crate::routes::read_body;
-use crate::sync::projections;
+use crate::store::blobs as store;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use closeloop_model::evidence::{EvidenceLimits, JpegCoding, check_jpeg};
 use sha2::{Digest, Sha256};
-use sqlx::{AssertSqlSafe, Row};
 
 /// Proves `bytes` is the photo it claims to be: the model's evidence rule (JPEG structure, a real
 /// frame within the edge limit), a pixel cap, baseline coding (what phones write; a progressive
@@ -104,21 +103,11 @@ pub async fn put(
             .await
             .map_err(ApiError::internal)??;
     }
-    let mine = sqlx::query("SELECT 1 AS one FROM blob_uploads WHERE sha256 = $1 AND user_id = $2")
-        .bind(&sha256)
-        .bind(&user.actor.user_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .is_some();
-    if mine {
+    let pool = &state.db.pool;
+    if store::uploaded_by(pool, &sha256, &user.actor.user_id).await? {
         return Ok(StatusCode::OK);
     }
-    let stored = sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
-        .bind(&sha256)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .is_some();
-    if !stored {
+    if !store::stored(pool, &sha256).await? {
         state
             .blobs
             .put(&sha256, &bytes)
@@ -126,34 +115,15 @@ pub async fn put(
             .map_err(|e| ApiError::Unavailable(e.to_string()))?;
         state.metrics.blob_bytes("up", bytes.len());
     }
-    let now = now_ms();
-    let mut tx = state.db.pool.begin().await?;
-    sqlx::query("INSERT INTO blob_uploads (sha256, user_id, uploaded_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-        .bind(&sha256)
-        .bind(&user.actor.user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("INSERT INTO blobs (sha256, size, content_type, org_id, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (sha256) DO NOTHING")
-        .bind(&sha256)
-        .bind(bytes.len() as i64)
-        .bind("image/jpeg")
-        .bind(&user.actor.scope.org_id)
-        .bind(&user.actor.user_id)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let hazards = sqlx::query("SELECT hazard_id FROM hazard_photos WHERE sha256 = $1")
-        .bind(&sha256)
-        .fetch_all(&mut *tx)
-        .await?;
-    for h in hazards {
-        let id: String = h.try_get("hazard_id")?;
-        projections::refresh_evidence(&mut tx, &id)
-            .await
-            .map_err(ApiError::internal)?;
-    }
-    tx.commit().await?;
+    store::record_upload(
+        pool,
+        &sha256,
+        bytes.len(),
+        &user.actor.scope.org_id,
+        &user.actor.user_id,
+        now_ms(),
+    )
+    .await?;
     Ok(StatusCode::CREATED)
 }
 
@@ -163,28 +133,9 @@ async fn readable(state: &AppState, user: &AuthUser, sha256: &str) -> ApiResult<
     if !is_sha256(sha256) {
         return Ok(false);
     }
-    let mine = sqlx::query("SELECT 1 AS one FROM blob_uploads WHERE sha256 = $1 AND user_id = $2")
-        .bind(sha256)
-        .bind(&user.actor.user_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .is_some();
-    if mine {
-        return Ok(true);
-    }
-    let scope = crate::scope::filter(user, 2, "d.");
-    if scope.nothing {
-        return Ok(false);
-    }
-    let sql = format!(
-        "SELECT 1 AS one FROM doc_photos p JOIN documents d ON d.id = p.doc_id WHERE p.sha256 = $1 AND {} LIMIT 1",
-        scope.sql
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(sha256.to_owned());
-    for b in &scope.binds {
-        q = q.bind(b.clone());
-    }
-    Ok(q.fetch_optional(&state.db.pool).await?.is_some())
+    let pool = &state.db.pool;
+    Ok(store::uploaded_by(pool, sha256, &user.actor.user_id).await?
+        || store::referenced_within(pool, &user.actor.reach(), sha256).await?)
 }
 
 fn no_blob(sha256: &str) -> ApiError {
@@ -241,13 +192,7 @@ pub async fn head(
     user: AuthUser,
     Path(sha256): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if readable(&state, &user, &sha256).await?
-        && sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
-            .bind(&sha256)
-            .fetch_optional(&state.db.pool)
-            .await?
-            .is_some()
-    {
+    if readable(&state, &user, &sha256).await? && store::stored(&state.db.pool, &sha256).await? {
         Ok(StatusCode::OK)
     } else {
         Err(no_blob(&sha256))

@@ -78,7 +78,7 @@ async fn next(f: &mut Feed) -> Option<Arc<HazardEvent>> {
             },
             r = f.rx.recv() => match r {
                 Ok(Live::Hazard(e)) => {
-                    if e.seq > f.last && crate::scope::visible(&f.user, &e.site()) {
+                    if e.seq > f.last && f.user.actor.reaches(&e.site()) {
                         f.last = e.seq;
                         return Some(e);
                     }

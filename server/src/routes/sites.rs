@@ -1,23 +1,23 @@
 //! Sites for supervisors: profile, four-colour grade with its breakdown, open hazards, last
-//! inspection, self-check compliance; sites near a point; and statistics for a grid or the
-//! organisation.
+//! inspection, self-check compliance; sites near a point; the checklist a site's inspection
+//! carries; and statistics for a grid or the organisation. The queries are `store::sites` and
+//! `store::stats`; a grade for many sites costs the same few queries as for one.
 
 use super::{IdPath, Query};
 use crate::AppState;
 use crate::auth::AuthUser;
 use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
-use crate::scope;
-use automerge::AutoCommit;
+use crate::store::sites::{self as store, Bbox, SiteCounts, SiteRecord};
+use crate::store::stats;
 use axum::Json;
 use axum::extract::State;
-use closeloop_checklists::SiteProfile;
-use closeloop_model::doc::tasks;
+use closeloop_checklists::{Checklist, Purpose, SiteProfile, builtin};
+use closeloop_model::doc::tasks::TaskPlanDoc;
 use closeloop_model::protocol::is_id;
 use closeloop_model::risk::{LiveState, RiskConfig, RiskGrade, grade};
 use serde::{Deserialize, Serialize};
-use sqlx::any::AnyRow;
-use sqlx::{AssertSqlSafe, Row};
+use std::collections::HashMap;
 
 const DAY: i64 = 86_400_000;
 
@@ -30,6 +30,7 @@ pub struct SiteView {
     pub address: String,
     pub lat: Option<f64>,
     pub lon: Option<f64>,
+    pub utc_offset_minutes: i32,
     pub profile: SiteProfile,
     pub risk: RiskGrade,
     pub open_hazards: i64,
@@ -40,93 +41,56 @@ pub struct SiteView {
     pub self_checks_due: u32,
 }
 
-async fn count(
-    state: &AppState,
-    sql: &'static str,
-    site: &str,
-    now: Option<i64>,
-) -> ApiResult<i64> {
-    let mut q = sqlx::query(sql).bind(site);
-    if let Some(now) = now {
-        q = q.bind(now);
-    }
-    Ok(q.fetch_one(&state.db.pool).await?.try_get("n")?)
+/// The views of `sites`, graded from their hazards, inspections and task plans fetched at once.
+async fn views(state: &AppState, sites: Vec<SiteRecord>) -> ApiResult<Vec<SiteView>> {
+    let now = now_ms();
+    let counts = store::counts(&state.db.pool, &sites, now).await?;
+    let plans = store::plans(&state.db.pool, &sites).await?;
+    Ok(sites
+        .into_iter()
+        .map(|s| view(s, &counts, &plans, now))
+        .collect())
 }
 
-async fn view(state: &AppState, r: &AnyRow) -> ApiResult<SiteView> {
-    let id: String = r.try_get("id")?;
-    let now = now_ms();
-    let profile: SiteProfile =
-        serde_json::from_str(&r.try_get::<String, _>("profile")?).map_err(ApiError::internal)?;
-    let open_general = count(state, "SELECT COUNT(*) AS n FROM hazards WHERE site_id = $1 AND severity = 'general' AND status IN ('reported', 'assigned', 'rejected', 'rectification_submitted', 'fixed_on_spot')", &id, None).await?;
-    let open_major = count(state, "SELECT COUNT(*) AS n FROM hazards WHERE site_id = $1 AND severity = 'major' AND status IN ('reported', 'assigned', 'rejected', 'rectification_submitted', 'fixed_on_spot')", &id, None).await?;
-    let overdue = count(state, "SELECT COUNT(*) AS n FROM hazards WHERE site_id = $1 AND status IN ('reported', 'assigned', 'rejected') AND deadline IS NOT NULL AND deadline < $2", &id, Some(now)).await?;
-    let last = sqlx::query("SELECT MAX(started_at) AS t FROM inspections WHERE site_id = $1")
-        .bind(&id)
-        .fetch_one(&state.db.pool)
-        .await?;
-    // The plan by its conventional id and its placement both: a plan document some other site
-    // named `tasks-<this site>` is not this site's plan.
-    let plan = sqlx::query(
-        "SELECT bytes FROM documents WHERE id = $1 AND kind = 'task_plan' AND site_id = $2",
-    )
-    .bind(format!("tasks-{id}"))
-    .bind(&id)
-    .fetch_optional(&state.db.pool)
-    .await?;
-    let (on_time, due) = match plan {
-        Some(p) => {
-            let bytes: Vec<u8> = p.try_get("bytes")?;
-            let doc = AutoCommit::load(&bytes).map_err(ApiError::internal)?;
-            tasks::read(&doc)
-                .map_err(ApiError::internal)?
-                .compliance(now - 30 * DAY, now, 480)
-        }
-        None => (0, 0),
-    };
+fn view(
+    s: SiteRecord,
+    counts: &HashMap<String, SiteCounts>,
+    plans: &HashMap<String, TaskPlanDoc>,
+    now: i64,
+) -> SiteView {
+    let c = counts.get(&s.id).copied().unwrap_or_default();
+    let (on_time, due) = plans.get(&s.id).map_or((0, 0), |p| {
+        p.compliance(now - 30 * DAY, now, s.utc_offset_minutes)
+    });
     let live = LiveState {
-        open_general: open_general as u32,
-        open_major: open_major as u32,
-        overdue: overdue as u32,
+        open_general: c.open_general as u32,
+        open_major: c.open_major as u32,
+        overdue: c.overdue as u32,
         tasks_on_time: on_time,
         tasks_due: due,
     };
-    Ok(SiteView {
-        risk: grade(&profile, &live, &RiskConfig::default()),
-        grid_id: r.try_get("grid_id")?,
-        name: r.try_get("name")?,
-        address: r.try_get("address")?,
-        lat: r.try_get("lat")?,
-        lon: r.try_get("lon")?,
-        profile,
-        open_hazards: open_general + open_major,
-        overdue_hazards: overdue,
-        last_inspection_at: last.try_get("t")?,
+    SiteView {
+        risk: grade(&s.profile, &live, &RiskConfig::default()),
+        id: s.id,
+        grid_id: s.grid_id,
+        name: s.name,
+        address: s.address,
+        lat: s.lat,
+        lon: s.lon,
+        utc_offset_minutes: s.utc_offset_minutes,
+        profile: s.profile,
+        open_hazards: c.open_general + c.open_major,
+        overdue_hazards: c.overdue,
+        last_inspection_at: c.last_inspection_at,
         self_checks_on_time: on_time,
         self_checks_due: due,
-        id,
-    })
+    }
 }
 
-async fn scoped_sites(
-    state: &AppState,
-    user: &AuthUser,
-    extra: &str,
-    extra_binds: &[String],
-) -> ApiResult<Vec<AnyRow>> {
-    let scope = scope::filter_on(user, 1, "", "id");
-    if scope.nothing {
-        return Ok(vec![]);
-    }
-    let sql = format!(
-        "SELECT id, grid_id, name, address, lat, lon, profile FROM sites WHERE {}{extra} ORDER BY id",
-        scope.sql
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for b in scope.binds.iter().chain(extra_binds) {
-        q = q.bind(b.clone());
-    }
-    Ok(q.fetch_all(&state.db.pool).await?)
+async fn visible(state: &AppState, user: &AuthUser, id: &str) -> ApiResult<SiteRecord> {
+    store::get(&state.db.pool, &user.actor.reach(), id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("site {id}")))
 }
 
 /// `GET /v1/sites/{id}`.
@@ -135,18 +99,39 @@ pub async fn detail(
     user: AuthUser,
     IdPath(id): IdPath,
 ) -> ApiResult<Json<SiteView>> {
-    let n = scope::filter_on(&user, 1, "", "id").binds.len() + 1;
-    let rows = scoped_sites(
-        &state,
-        &user,
-        &format!(" AND id = ${n}"),
-        std::slice::from_ref(&id),
-    )
-    .await?;
-    let r = rows
-        .first()
-        .ok_or_else(|| ApiError::NotFound(format!("site {id}")))?;
-    Ok(Json(view(&state, r).await?))
+    let site = visible(&state, &user, &id).await?;
+    let mut v = views(&state, vec![site]).await?;
+    v.pop()
+        .map(Json)
+        .ok_or_else(|| ApiError::NotFound(format!("site {id}")))
+}
+
+/// Query of `GET /v1/sites/{id}/checklist`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistQuery {
+    /// patrol, monthly_inspection, self_check or full_inspection.
+    pub purpose: String,
+}
+
+/// `GET /v1/sites/{id}/checklist?purpose=`: the checklist an inspection of this site for this
+/// purpose carries, generated from the site's profile by the packs the server knows, exactly as
+/// the server will check it. A client that does not run the packs itself stores this, as JSON,
+/// in the inspection document's `checklist` key.
+pub async fn checklist(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+    Query(q): Query<ChecklistQuery>,
+) -> ApiResult<Json<Checklist>> {
+    let purpose = Purpose::parse(&q.purpose).ok_or_else(|| {
+        ApiError::bad(
+            "purpose",
+            "one of patrol, monthly_inspection, self_check, full_inspection",
+        )
+    })?;
+    let site = visible(&state, &user, &id).await?;
+    Ok(Json(builtin().generate(&site.profile, purpose)))
 }
 
 /// Query of `GET /v1/sites/nearby`.
@@ -202,32 +187,33 @@ pub async fn nearby(
     // A bounding box narrows the rows; the exact distance decides.
     let dlat = radius / 111.0;
     let dlon = radius / (111.0 * q.lat.to_radians().cos().max(0.01));
-    let extra = format!(
-        " AND lat IS NOT NULL AND lat BETWEEN {} AND {} AND lon BETWEEN {} AND {}",
-        q.lat - dlat,
-        q.lat + dlat,
-        q.lon - dlon,
-        q.lon + dlon
-    );
-    let mut out = Vec::new();
-    for r in scoped_sites(&state, &user, &extra, &[]).await? {
-        let (lat, lon): (Option<f64>, Option<f64>) = (r.try_get("lat")?, r.try_get("lon")?);
-        let (Some(lat), Some(lon)) = (lat, lon) else {
-            continue;
-        };
-        let d = haversine_km((q.lat, q.lon), (lat, lon));
-        if d <= radius {
-            let within_km = [1, 3, 5]
+    let bbox = Bbox {
+        lat: (q.lat - dlat, q.lat + dlat),
+        lon: (q.lon - dlon, q.lon + dlon),
+    };
+    let near: Vec<(f64, SiteRecord)> =
+        store::list(&state.db.pool, &user.actor.reach(), None, Some(bbox))
+            .await?
+            .into_iter()
+            .filter_map(|s| {
+                let d = haversine_km((q.lat, q.lon), (s.lat?, s.lon?));
+                (d <= radius).then_some((d, s))
+            })
+            .collect();
+    let distances: Vec<f64> = near.iter().map(|(d, _)| *d).collect();
+    let sites = views(&state, near.into_iter().map(|(_, s)| s).collect()).await?;
+    let mut out: Vec<NearbySite> = distances
+        .into_iter()
+        .zip(sites)
+        .map(|(d, site)| NearbySite {
+            distance_km: (d * 1000.0).round() / 1000.0,
+            within_km: [1, 3, 5]
                 .into_iter()
                 .filter(|k| d <= f64::from(*k))
-                .collect();
-            out.push(NearbySite {
-                distance_km: (d * 1000.0).round() / 1000.0,
-                within_km,
-                site: view(&state, &r).await?,
-            });
-        }
-    }
+                .collect(),
+            site,
+        })
+        .collect();
     out.sort_by(|a, b| a.distance_km.total_cmp(&b.distance_km));
     Ok(Json(out))
 }
@@ -265,23 +251,6 @@ fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
     (!sorted.is_empty()).then(|| sorted[((sorted.len() as f64 - 1.0) * p).round() as usize])
 }
 
-/// A query parameter: text or a number.
-enum Bind {
-    Text(String),
-    Int(i64),
-}
-
-async fn fetch(state: &AppState, sql: String, binds: &[Bind]) -> ApiResult<Vec<AnyRow>> {
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for b in binds {
-        q = match b {
-            Bind::Text(t) => q.bind(t.clone()),
-            Bind::Int(i) => q.bind(*i),
-        };
-    }
-    Ok(q.fetch_all(&state.db.pool).await?)
-}
-
 /// `GET /v1/stats`.
 pub async fn stats(
     State(state): State<AppState>,
@@ -307,67 +276,30 @@ pub async fn stats(
             "the period must start before it ends",
         ));
     }
-    let scope = scope::filter(&user, 1, "");
-    let mut base: Vec<Bind> = scope.binds.iter().cloned().map(Bind::Text).collect();
-    let mut cond = scope.sql.clone();
-    if let Some(g) = &q.grid_id {
-        base.push(Bind::Text(g.clone()));
-        cond.push_str(&format!(" AND grid_id = ${}", base.len()));
-    }
-    let n = base.len();
-    let (p1, p2) = (format!("${}", n + 1), format!("${}", n + 2));
-    let with = |extra: &[i64]| -> Vec<Bind> {
-        base.iter()
-            .map(|b| match b {
-                Bind::Text(t) => Bind::Text(t.clone()),
-                Bind::Int(i) => Bind::Int(*i),
-            })
-            .chain(extra.iter().map(|i| Bind::Int(*i)))
-            .collect()
-    };
-    let open = "('reported', 'assigned', 'rejected', 'rectification_submitted', 'fixed_on_spot')";
-    let found: i64 = fetch(&state, format!("SELECT COUNT(*) AS n FROM hazards WHERE {cond} AND reported_at >= {p1} AND reported_at < {p2}"), &with(&[from, to])).await?[0].try_get("n")?;
-    let closed_rows = fetch(&state, format!("SELECT reported_at, closed_at FROM hazards WHERE {cond} AND status = 'accepted' AND closed_at >= {p1} AND closed_at < {p2}"), &with(&[from, to])).await?;
-    let overdue: i64 = fetch(&state, format!("SELECT COUNT(*) AS n FROM hazards WHERE {cond} AND status IN ('reported', 'assigned', 'rejected') AND deadline IS NOT NULL AND deadline < {p1}"), &with(&[now])).await?[0].try_get("n")?;
-    let major: i64 = fetch(&state, format!("SELECT COUNT(*) AS n FROM hazards WHERE {cond} AND severity = 'major' AND status IN {open}"), &with(&[])).await?[0].try_get("n")?;
-    let inspections: i64 = fetch(&state, format!("SELECT COUNT(*) AS n FROM inspections WHERE {cond} AND started_at >= {p1} AND started_at < {p2}"), &with(&[from, to])).await?[0].try_get("n")?;
-    let mut hours: Vec<f64> = closed_rows
-        .iter()
-        .filter_map(|r| {
-            let closed: Option<i64> = r.try_get("closed_at").ok()?;
-            let reported: Option<i64> = r.try_get("reported_at").ok()?;
-            Some((closed? - reported?) as f64 / 3_600_000.0)
-        })
-        .collect();
-    hours.sort_by(f64::total_cmp);
-    let closed = closed_rows.len() as i64;
+    let reach = user.actor.reach();
+    let grid = q.grid_id.as_deref();
+    let c = stats::counts(&state.db.pool, &reach, grid, from, to, now).await?;
+    let sites = store::list(&state.db.pool, &reach, grid, None).await?;
     let mut colours = std::collections::BTreeMap::new();
     let (mut on_time, mut due) = (0, 0);
-    let (extra, binds) = match &q.grid_id {
-        Some(g) => (
-            format!(" AND grid_id = ${}", scope.binds.len() + 1),
-            vec![g.clone()],
-        ),
-        None => (String::new(), Vec::new()),
-    };
-    for r in scoped_sites(&state, &user, &extra, &binds).await? {
-        let v = view(&state, &r).await?;
+    for v in views(&state, sites).await? {
         *colours.entry(v.risk.grade.as_str().to_owned()).or_insert(0) += 1;
         on_time += v.self_checks_on_time;
         due += v.self_checks_due;
     }
+    let closed = c.hours_to_close.len() as i64;
     Ok(Json(Stats {
         from,
         to,
-        hazards_found: found,
+        hazards_found: c.found,
         hazards_closed: closed,
-        closure_rate: (found > 0).then(|| closed as f64 / found as f64),
-        median_hours_to_close: percentile(&hours, 0.5),
-        p90_hours_to_close: percentile(&hours, 0.9),
-        overdue_now: overdue,
-        major_open_now: major,
+        closure_rate: (c.found > 0).then(|| closed as f64 / c.found as f64),
+        median_hours_to_close: percentile(&c.hours_to_close, 0.5),
+        p90_hours_to_close: percentile(&c.hours_to_close, 0.9),
+        overdue_now: c.overdue_now,
+        major_open_now: c.major_open_now,
         sites_by_colour: colours,
-        inspections_done: inspections,
+        inspections_done: c.inspections,
         self_checks_on_time: on_time,
         self_checks_due: due,
     }))

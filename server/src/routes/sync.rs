@@ -3,85 +3,20 @@
 use super::json_body;
 use crate::AppState;
 use crate::auth::AuthUser;
-use crate::db::now_ms;
 use crate::error::{ApiError, ApiResult};
+use crate::store::devices;
 use crate::sync::apply::{self, Outcome};
 use crate::sync::feed;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::State;
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as B64;
 use closeloop_model::permission::Denied;
 use closeloop_model::protocol::budget::{self, BudgetError};
+use closeloop_model::protocol::wire::{
+    self, ActorIds, FeedEntry, PushResult, PushStatus, Refusal, SyncRequest, SyncResponse,
+};
 use closeloop_model::protocol::{is_actor_id, is_id};
-use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::HashSet;
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SyncRequest {
-    cursor: Option<String>,
-    #[serde(default)]
-    push: Vec<Push>,
-    #[serde(default)]
-    feed_limit: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Push {
-    doc_id: String,
-    changes: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Refusal {
-    rule: String,
-    reason: String,
-}
-
-#[derive(Debug, Serialize)]
-struct PushResult {
-    doc_id: String,
-    status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    heads: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refusal: Option<Refusal>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    server_doc: Option<String>,
-}
-
-#[derive(Debug, Serialize)]
-struct FeedEntry {
-    doc_id: String,
-    kind: String,
-    site_id: String,
-    seq: i64,
-    changes: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct SyncResponse {
-    results: Vec<PushResult>,
-    feed: Vec<FeedEntry>,
-    cursor: String,
-    more: bool,
-}
-
-async fn bound_actors(state: &AppState, user: &AuthUser) -> ApiResult<HashSet<String>> {
-    let rows =
-        sqlx::query("SELECT actor_id FROM device_actors WHERE user_id = $1 AND device_id = $2")
-            .bind(&user.actor.user_id)
-            .bind(&user.device_id)
-            .fetch_all(&state.db.pool)
-            .await?;
-    rows.iter()
-        .map(|r| r.try_get("actor_id").map_err(ApiError::from))
-        .collect()
-}
 
 /// Pushes, then a page of the feed.
 pub async fn sync(
@@ -148,7 +83,7 @@ pub async fn sync(
                 format!("{} is pushed twice", p.doc_id),
             ));
         }
-        let bytes = B64.decode(&p.changes).map_err(|e| {
+        let bytes = wire::decode(&p.changes).map_err(|e| {
             ApiError::bad(
                 &field,
                 format!("changes of {} are not base64: {e}", p.doc_id),
@@ -195,15 +130,15 @@ pub async fn sync(
             state.config.max_sync_request_ops
         )));
     }
-    let bound = bound_actors(&state, &user).await?;
+    let bound = devices::bound(&state.db.pool, &user.actor.user_id, &user.device_id).await?;
     let mut results = Vec::with_capacity(pushes.len());
     for (doc_id, bytes, fits) in &pushes {
         let outcome = apply::apply(&state, &user, &bound, doc_id, bytes, fits).await?;
         results.push(match outcome {
             Outcome::Accepted { heads } => PushResult {
                 doc_id: doc_id.clone(),
-                status: "accepted",
-                heads: Some(heads),
+                status: PushStatus::Accepted,
+                heads,
                 refusal: None,
                 server_doc: None,
             },
@@ -216,15 +151,18 @@ pub async fn sync(
                 state.metrics.refusal(&rule);
                 PushResult {
                     doc_id: doc_id.clone(),
-                    status: "refused",
-                    heads: None,
+                    status: PushStatus::Refused,
+                    heads: Vec::new(),
                     refusal: Some(Refusal { rule, reason }),
-                    server_doc: server_doc.map(|b| B64.encode(b)),
+                    server_doc: server_doc.map(|b| wire::encode(&b)),
                 }
             }
         });
     }
-    let accepted = results.iter().filter(|r| r.status == "accepted").count();
+    let accepted = results
+        .iter()
+        .filter(|r| r.status == PushStatus::Accepted)
+        .count();
     state.metrics.sync_batch(accepted, results.len() - accepted);
     // Every batch up to `head` is committed (feed numbers follow commit order), so an empty page
     // may move the cursor up to it.
@@ -248,23 +186,12 @@ pub async fn sync(
                 kind: e.kind,
                 site_id: e.site_id,
                 seq: e.seq,
-                changes: B64.encode(e.bytes),
+                changes: wire::encode(&e.bytes),
             })
             .collect(),
-        cursor: next.to_string(),
+        cursor: Some(next.to_string()),
         more,
     }))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ActorsRequest {
-    actor_ids: Vec<String>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct ActorsResponse {
-    actor_ids: Vec<String>,
 }
 
 /// Binds automerge actor ids to the caller's (user, device).
@@ -272,8 +199,8 @@ pub async fn register_actors(
     State(state): State<AppState>,
     user: AuthUser,
     body: Body,
-) -> ApiResult<Json<ActorsResponse>> {
-    let req: ActorsRequest = json_body(body, 64 * 1024, &state.config).await?;
+) -> ApiResult<Json<ActorIds>> {
+    let req: ActorIds = json_body(body, 64 * 1024, &state.config).await?;
     if req.actor_ids.is_empty() || req.actor_ids.len() > 16 {
         return Err(ApiError::bad(
             "actor_ids",
@@ -289,19 +216,8 @@ pub async fn register_actors(
         }
     }
     for a in &req.actor_ids {
-        sqlx::query("INSERT INTO device_actors (actor_id, user_id, device_id, registered_at) VALUES ($1, $2, $3, $4) ON CONFLICT (actor_id) DO NOTHING")
-            .bind(a)
-            .bind(&user.actor.user_id)
-            .bind(&user.device_id)
-            .bind(now_ms())
-            .execute(&state.db.pool)
-            .await?;
         // Whoever holds it now (us, or whoever registered it first) decides.
-        let r = sqlx::query("SELECT user_id, device_id FROM device_actors WHERE actor_id = $1")
-            .bind(a)
-            .fetch_one(&state.db.pool)
-            .await?;
-        let (u, d): (String, String) = (r.try_get("user_id")?, r.try_get("device_id")?);
+        let (u, d) = devices::bind(&state.db.pool, a, &user.actor.user_id, &user.device_id).await?;
         if u != user.actor.user_id || d != user.device_id {
             return Err(ApiError::Conflict {
                 code: "actor_taken",
@@ -309,7 +225,7 @@ pub async fn register_actors(
             });
         }
     }
-    Ok(Json(ActorsResponse {
+    Ok(Json(ActorIds {
         actor_ids: req.actor_ids,
     }))
 }

@@ -51,18 +51,16 @@ async fn present_blobs(
     tx: &mut Transaction<'_, Any>,
     wanted: &[String],
 ) -> ApiResult<HashSet<String>> {
-    let mut out = HashSet::new();
-    for sha in wanted {
-        if sqlx::query("SELECT 1 AS one FROM blobs WHERE sha256 = $1")
-            .bind(sha)
-            .fetch_optional(&mut **tx)
-            .await?
-            .is_some()
-        {
-            out.insert(sha.clone());
-        }
+    if wanted.is_empty() {
+        return Ok(HashSet::new());
     }
-    Ok(out)
+    let mut q = crate::store::sql::Sql::new("SELECT sha256 FROM blobs WHERE ");
+    q.push_in("sha256", wanted.iter());
+    let rows = q.query().fetch_all(&mut **tx).await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get("sha256"))
+        .collect::<Result<_, _>>()?)
 }
 
 fn stored_place(r: &sqlx::any::AnyRow) -> ApiResult<SiteRef> {
@@ -73,11 +71,50 @@ fn stored_place(r: &sqlx::any::AnyRow) -> ApiResult<SiteRef> {
     })
 }
 
+/// The most site states a new inspection's checklist is compared against.
+const PROFILE_HISTORY: usize = 50;
+
+/// The profiles a site has had, newest first: its stored document's state after each of its last
+/// [`PROFILE_HISTORY`] changes. A checklist made offline from the profile as it was then still
+/// matches after someone else changed the profile.
+async fn site_profiles(
+    tx: &mut Transaction<'_, Any>,
+    site_id: &str,
+) -> ApiResult<Vec<closeloop_checklists::SiteProfile>> {
+    let row = sqlx::query("SELECT bytes FROM documents WHERE id = $1 AND kind = 'site'")
+        .bind(site_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let Some(row) = row else {
+        return Ok(Vec::new());
+    };
+    let mut stored =
+        AutoCommit::load(&row.try_get::<Vec<u8>, _>("bytes")?).map_err(ApiError::internal)?;
+    let hashes: Vec<automerge::ChangeHash> =
+        stored.get_changes(&[]).iter().map(|c| c.hash()).collect();
+    let mut out: Vec<closeloop_checklists::SiteProfile> = Vec::new();
+    if let Ok(now) = doc::site::profile(&stored) {
+        out.push(now);
+    }
+    for h in hashes.iter().rev().take(PROFILE_HISTORY) {
+        let Ok(then) = stored.fork_at(&[*h]) else {
+            continue;
+        };
+        if let Ok(p) = doc::site::profile(&then)
+            && !out.contains(&p)
+        {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 /// What the server's records say of the site a document names (see [`Records`]).
 async fn records_of(
     tx: &mut Transaction<'_, Any>,
     header: &Header,
     org_id: &str,
+    new_doc: bool,
 ) -> ApiResult<Records> {
     let site = sqlx::query("SELECT id AS site_id, org_id, grid_id FROM sites WHERE id = $1")
         .bind(&header.site.site_id)
@@ -93,7 +130,18 @@ async fn records_of(
             .fetch_optional(&mut **tx)
             .await?
             .is_some();
-    Ok(Records { site, grid_exists })
+    // Only a new inspection's checklist is checked (it never changes afterwards), and only
+    // against a site the pusher may reach (placement refuses the rest first).
+    let profiles = if new_doc && header.kind == DocKind::Inspection && site.is_some() {
+        site_profiles(tx, &header.site.site_id).await?
+    } else {
+        Vec::new()
+    };
+    Ok(Records {
+        site,
+        grid_exists,
+        profiles,
+    })
 }
 
 /// Applies one document's pushed changes for `user`, retrying when another writer got there first.
@@ -250,15 +298,21 @@ async fn attempt(
             &mut before,
         )));
     }
-    let wanted = if header.kind == DocKind::Hazard {
-        hazard::read(&after)
-            .map(|h| h.state().all_photos())
-            .unwrap_or_default()
-    } else {
-        Vec::new()
-    };
+    // A hazard is read and folded once here, for the evidence gate, its projection and its
+    // receipts (the rule check folds each new event's prior state itself).
+    let parsed = (header.kind == DocKind::Hazard)
+        .then(|| hazard::read(&after).ok())
+        .flatten()
+        .map(|h| {
+            let s = h.state();
+            (h, s)
+        });
+    let wanted = parsed
+        .as_ref()
+        .map(|(_, s)| s.all_photos())
+        .unwrap_or_default();
     let present = present_blobs(&mut tx, &wanted).await?;
-    let records = records_of(&mut tx, &header, &user.actor.scope.org_id).await?;
+    let records = records_of(&mut tx, &header, &user.actor.scope.org_id, before.is_none()).await?;
     if let Err(denied) = check_update(&user.actor, &records, before.as_ref(), &after, &|sha| {
         present.contains(sha)
     }) {
@@ -343,33 +397,38 @@ async fn attempt(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    projections::update(&mut tx, &header, &after, now)
-        .await
-        .map_err(ApiError::internal)?;
-    if header.kind == DocKind::Hazard {
-        let old: HashSet<String> = match &before {
-            Some(b) => hazard::read(b)
-                .map(|h| h.events.into_iter().map(|e| e.id).collect())
-                .unwrap_or_default(),
-            None => HashSet::new(),
-        };
-        let added: Vec<String> = hazard::read(&after)
-            .map(|h| h.events.into_iter().map(|e| e.id).collect::<Vec<_>>())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|id| !old.contains(id))
-            .collect();
-        projections::receipts(
-            &mut tx,
-            doc_id,
-            &added,
-            seq,
-            &user.actor.user_id,
-            &user.device_id,
-            now,
-        )
-        .await
-        .map_err(ApiError::internal)?;
+    match &parsed {
+        Some((hz, s)) => {
+            projections::project_hazard(&mut tx, &header, hz, s, now)
+                .await
+                .map_err(ApiError::internal)?;
+            let old: HashSet<String> = match &before {
+                Some(b) => hazard::read(b)
+                    .map(|h| h.events.into_iter().map(|e| e.id).collect())
+                    .unwrap_or_default(),
+                None => HashSet::new(),
+            };
+            let added: Vec<String> = hz
+                .events
+                .iter()
+                .map(|e| e.id.clone())
+                .filter(|id| !old.contains(id))
+                .collect();
+            projections::receipts(
+                &mut tx,
+                doc_id,
+                &added,
+                seq,
+                &user.actor.user_id,
+                &user.device_id,
+                now,
+            )
+            .await
+            .map_err(ApiError::internal)?;
+        }
+        None => projections::update(&mut tx, &header, &after, now)
+            .await
+            .map_err(ApiError::internal)?,
     }
     let hazard = (header.kind == DocKind::Hazard).then_some(doc_id);
     crate::events::commit(state, tx, hazard).await?;

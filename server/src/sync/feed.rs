@@ -2,7 +2,8 @@
 
 use crate::auth::AuthUser;
 use crate::error::ApiResult;
-use sqlx::{AnyPool, AssertSqlSafe, Row};
+use crate::store::sql::Sql;
+use sqlx::{AnyPool, Row};
 
 /// One feed entry.
 #[derive(Debug, Clone)]
@@ -21,21 +22,16 @@ pub async fn page(
     cursor: i64,
     limit: i64,
 ) -> ApiResult<(Vec<Entry>, bool)> {
-    let scope = crate::scope::filter(user, 3, "");
-    if scope.nothing {
+    let reach = user.actor.reach();
+    if reach.is_empty() {
         return Ok((Vec::new(), false));
     }
-    let sql = format!(
-        "SELECT seq, doc_id, kind, site_id, bytes FROM doc_changes WHERE seq > $1 AND device_id <> $2 AND {} ORDER BY seq LIMIT {}",
-        scope.sql,
-        limit + 1
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql))
-        .bind(cursor)
-        .bind(&user.device_id);
-    for v in &scope.binds {
-        q = q.bind(v);
-    }
+    let mut q = Sql::new("SELECT seq, doc_id, kind, site_id, bytes FROM doc_changes WHERE ");
+    q.push_bind("seq > ", cursor);
+    q.push_bind(" AND device_id <> ", &user.device_id);
+    q.push(" AND ");
+    q.push_reach(&reach, "", "site_id");
+    q.push(&format!(" ORDER BY seq LIMIT {}", limit + 1));
     let rows = q.fetch_all(pool).await?;
     let more = rows.len() as i64 > limit;
     let entries = rows

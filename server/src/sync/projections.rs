@@ -2,9 +2,9 @@
 //! query never sees a document without its projection or the other way round.
 
 use automerge::AutoCommit;
-use closeloop_model::calendar::Date;
+use closeloop_model::doc::hazard::Hazard;
 use closeloop_model::doc::{DocKind, Header, hazard, inspection, site, tasks};
-use closeloop_model::lifecycle::Severity;
+use closeloop_model::lifecycle::HazardState;
 use sqlx::{Any, Transaction};
 
 type Tx<'a> = Transaction<'a, Any>;
@@ -19,7 +19,10 @@ pub async fn update(
     match header.kind {
         DocKind::Site => project_site(tx, header, doc, now).await,
         DocKind::Inspection => project_inspection(tx, header, doc, now).await,
-        DocKind::Hazard => project_hazard(tx, header, doc, now).await,
+        DocKind::Hazard => {
+            let hz = hazard::read(doc).map_err(|e| e.to_string())?;
+            project_hazard(tx, header, &hz, &hz.state(), now).await
+        }
         DocKind::TaskPlan => project_tasks(tx, header, doc).await,
     }
 }
@@ -33,10 +36,11 @@ async fn project_site(
     let s = site::read(doc).map_err(|e| e.to_string())?;
     let profile = serde_json::to_string(&s.profile).map_err(|e| e.to_string())?;
     sqlx::query(
-        "INSERT INTO sites (id, org_id, grid_id, name, address, premises, lat, lon, profile, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+        "INSERT INTO sites (id, org_id, grid_id, name, address, premises, lat, lon, profile, updated_at, utc_offset_minutes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address, premises = excluded.premises,
-             lat = excluded.lat, lon = excluded.lon, profile = excluded.profile, updated_at = excluded.updated_at",
+             lat = excluded.lat, lon = excluded.lon, profile = excluded.profile, updated_at = excluded.updated_at,
+             utc_offset_minutes = excluded.utc_offset_minutes",
     )
     .bind(&h.id)
     .bind(&h.site.org_id)
@@ -48,6 +52,7 @@ async fn project_site(
     .bind(s.location.map(|l| l.1))
     .bind(profile)
     .bind(now)
+    .bind(i64::from(s.utc_offset()))
     .execute(&mut **tx)
     .await
     .map_err(|e| e.to_string())?;
@@ -67,21 +72,9 @@ async fn project_inspection(
         .flat_map(|p| [p.sha256.clone(), p.thumb_sha256.clone()])
         .collect();
     doc_photos(tx, &h.id, &shas).await?;
-    let today = Date::at(now, 0);
+    let offset = site_offset(tx, &h.site.site_id).await?;
     let current = i.current_answers();
-    let failed = i
-        .checklist
-        .items
-        .iter()
-        .filter(|item| {
-            current.get(item.id.as_str()).is_some_and(|a| {
-                matches!(
-                    inspection::evaluate(item, &a.value, today),
-                    Ok(inspection::Outcome::Fail { .. })
-                )
-            })
-        })
-        .count();
+    let failed = i.failed_count(offset);
     sqlx::query(
         "INSERT INTO inspections (id, org_id, grid_id, site_id, inspector, purpose, started_at, signed_off_at, items, answered, failed, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
@@ -106,25 +99,16 @@ async fn project_inspection(
     Ok(())
 }
 
-async fn project_hazard(
+/// Brings a hazard's projection up to date from its events, read and folded once by the caller.
+pub async fn project_hazard(
     tx: &mut Tx<'_>,
     h: &Header,
-    doc: &AutoCommit,
+    hz: &Hazard,
+    s: &HazardState,
     now: i64,
 ) -> Result<(), String> {
-    let hz = hazard::read(doc).map_err(|e| e.to_string())?;
-    let s = hz.state();
     let photos = s.all_photos();
-    for p in &photos {
-        sqlx::query(
-            "INSERT INTO hazard_photos (hazard_id, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(&h.id)
-        .bind(p)
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| e.to_string())?;
-    }
+    hazard_photos(tx, &h.id, s).await?;
     doc_photos(tx, &h.id, &photos).await?;
     let report = s.report.clone();
     sqlx::query(
@@ -146,10 +130,7 @@ async fn project_hazard(
     .bind(report.as_ref().and_then(|r| r.item_id.clone()))
     .bind(report.as_ref().map(|r| r.title.clone()).unwrap_or_default())
     .bind(s.status.map_or("unreported", |x| x.as_str()))
-    .bind(match s.severity {
-        Severity::General => "general",
-        Severity::Major => "major",
-    })
+    .bind(s.severity.as_str())
     .bind(s.assignee.clone())
     .bind(s.deadline)
     .bind(s.reported_at)
@@ -166,6 +147,51 @@ async fn project_hazard(
     .await
     .map_err(|e| e.to_string())?;
     refresh_evidence(tx, &h.id).await
+}
+
+/// The photos of a hazard with the side of the story each is on (the report's `before`, the
+/// latest rectification's `after`, earlier rectifications' empty), replacing what was there.
+async fn hazard_photos(tx: &mut Tx<'_>, hazard_id: &str, s: &HazardState) -> Result<(), String> {
+    sqlx::query("DELETE FROM hazard_photos WHERE hazard_id = $1")
+        .bind(hazard_id)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    for p in s.all_photos() {
+        let side = if s.before_photos.contains(&p) {
+            "before"
+        } else if s.after_photos.contains(&p) {
+            "after"
+        } else {
+            ""
+        };
+        sqlx::query(
+            "INSERT INTO hazard_photos (hazard_id, sha256, side) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(hazard_id)
+        .bind(&p)
+        .bind(side)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A site's time zone as the server records it (UTC+8 for a site it does not have yet).
+pub async fn site_offset(tx: &mut Tx<'_>, site_id: &str) -> Result<i32, String> {
+    use sqlx::Row;
+    let row = sqlx::query("SELECT utc_offset_minutes FROM sites WHERE id = $1")
+        .bind(site_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(match row {
+        Some(r) => r
+            .try_get::<i64, _>("utc_offset_minutes")
+            .map_err(|e| e.to_string())? as i32,
+        None => site::DEFAULT_UTC_OFFSET_MINUTES,
+    })
 }
 
 /// Records which photos a document references, so a photo is readable exactly where the
@@ -213,15 +239,50 @@ pub async fn receipts(
     Ok(())
 }
 
-/// Fills `doc_photos` for inspections stored before it existed (migration 0004 asks for it
-/// once).
+/// Fills what later migrations added to the projections of documents stored before them, once
+/// each, when a migration asked for it with a counter row: `doc_photos` for inspections
+/// (0004), photo sides for hazards (0005).
 pub async fn backfill(pool: &sqlx::AnyPool) -> Result<(), String> {
-    use sqlx::Row;
-    let asked = sqlx::query("SELECT value FROM counters WHERE name = 'reproject_inspections'")
+    backfill_inspection_photos(pool).await?;
+    backfill_hazard_photo_sides(pool).await
+}
+
+async fn asked(pool: &sqlx::AnyPool, name: &str) -> Result<bool, String> {
+    Ok(sqlx::query("SELECT value FROM counters WHERE name = $1")
+        .bind(name)
         .fetch_optional(pool)
         .await
+        .map_err(|e| e.to_string())?
+        .is_some())
+}
+
+async fn backfill_hazard_photo_sides(pool: &sqlx::AnyPool) -> Result<(), String> {
+    use sqlx::Row;
+    if !asked(pool, "reproject_hazard_photos").await? {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    let rows = sqlx::query("SELECT id, bytes FROM documents WHERE kind = 'hazard'")
+        .fetch_all(&mut *tx)
+        .await
         .map_err(|e| e.to_string())?;
-    if asked.is_none() {
+    for r in rows {
+        let id: String = r.try_get("id").map_err(|e| e.to_string())?;
+        let bytes: Vec<u8> = r.try_get("bytes").map_err(|e| e.to_string())?;
+        let doc = AutoCommit::load(&bytes).map_err(|e| e.to_string())?;
+        let hz = hazard::read(&doc).map_err(|e| e.to_string())?;
+        hazard_photos(&mut tx, &id, &hz.state()).await?;
+    }
+    sqlx::query("DELETE FROM counters WHERE name = 'reproject_hazard_photos'")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())
+}
+
+async fn backfill_inspection_photos(pool: &sqlx::AnyPool) -> Result<(), String> {
+    use sqlx::Row;
+    if !asked(pool, "reproject_inspections").await? {
         return Ok(());
     }
     let mut tx = pool.begin().await.map_err(|e| e.to_string())?;

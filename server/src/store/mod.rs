@@ -1,0 +1,13 @@
+//! The storage layer: every query the HTTP handlers need, behind typed functions. Handlers parse,
+//! authorise (they pass the caller's reach in) and serialise; they hold no SQL. Queries are built
+//! one way ([`sql::Sql`]), and status lists and the overdue rule come from the model's lifecycle.
+//! Writes of pushed documents live in `sync/` (one transaction per push) beside it.
+
+pub mod blobs;
+pub mod devices;
+pub mod hazards;
+pub mod inspections;
+pub mod people;
+pub mod sites;
+pub mod sql;
+pub mod stats;

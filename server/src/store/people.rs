@@ -1,0 +1,190 @@
+//! Users, grids and scopes: what the admin routes and logins read and write. A user and their
+//! scope are written in one transaction, with the scope's ids checked against the organisation's
+//! own grids and sites inside it, so what is written is what was checked.
+
+use super::sql::Sql;
+use crate::db::now_ms;
+use closeloop_model::roles::{Role, Scope, ScopeError};
+use sqlx::{Any, AnyPool, Row, Transaction};
+
+/// Why a write about people did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum PeopleError {
+    #[error("{0} is taken")]
+    UsernameTaken(String),
+    #[error("your organisation already has a grid {0}")]
+    GridExists(String),
+    /// An id of the scope is not the organisation's; the field and the id.
+    #[error("your organisation has no {what} `{id}`")]
+    Unknown {
+        field: &'static str,
+        what: &'static str,
+        id: String,
+    },
+    #[error("user {0} not found")]
+    NoUser(String),
+    #[error("{0}")]
+    Scope(ScopeError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+/// A user's id and stored password hash, by username.
+pub async fn credentials(
+    pool: &AnyPool,
+    username: &str,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let mut q = Sql::new("SELECT id, password_hash FROM users WHERE ");
+    q.push_bind("username = ", username);
+    match q.fetch_optional(pool).await? {
+        Some(r) => Ok(Some((r.try_get("id")?, r.try_get("password_hash")?))),
+        None => Ok(None),
+    }
+}
+
+/// Creates a grid in `org_id`; grid ids are the organisation's own.
+pub async fn create_grid(
+    pool: &AnyPool,
+    org_id: &str,
+    id: &str,
+    name: &str,
+) -> Result<(), PeopleError> {
+    let created = sqlx::query(
+        "INSERT INTO grids (id, org_id, name) VALUES ($1, $2, $3) ON CONFLICT (org_id, id) DO NOTHING",
+    )
+    .bind(id)
+    .bind(org_id)
+    .bind(name)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if created == 0 {
+        return Err(PeopleError::GridExists(id.to_owned()));
+    }
+    Ok(())
+}
+
+async fn check_ids_exist(tx: &mut Transaction<'_, Any>, scope: &Scope) -> Result<(), PeopleError> {
+    for (field, what, table, ids) in [
+        ("grid_ids", "grid", "grids", &scope.grids),
+        ("site_ids", "site", "sites", &scope.sites),
+    ] {
+        for id in ids {
+            let mut q = Sql::new(&format!("SELECT 1 AS one FROM {table} WHERE "));
+            q.push_bind("org_id = ", &scope.org_id);
+            q.push_bind(" AND id = ", id);
+            if q.query().fetch_optional(&mut **tx).await?.is_none() {
+                return Err(PeopleError::Unknown {
+                    field,
+                    what,
+                    id: id.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn write_scope(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    scope: &Scope,
+) -> Result<(), sqlx::Error> {
+    for table in ["user_grids", "user_sites"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE user_id = $1"
+        )))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for g in &scope.grids {
+        sqlx::query("INSERT INTO user_grids (user_id, grid_id) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(g)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for s in &scope.sites {
+        sqlx::query("INSERT INTO user_sites (user_id, site_id) VALUES ($1, $2)")
+            .bind(user_id)
+            .bind(s)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A new user as checked by the caller: names, role, argon2 hash, scope (in `scope.org_id`).
+#[derive(Debug)]
+pub struct NewUserRecord<'a> {
+    pub id: &'a str,
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub password_hash: &'a str,
+    pub scope: &'a Scope,
+}
+
+/// Creates a user with their scope, all or nothing.
+pub async fn create_user(pool: &AnyPool, u: &NewUserRecord<'_>) -> Result<(), PeopleError> {
+    let mut tx = pool.begin().await?;
+    // The user row first: on SQLite this takes the write lock before any read in the transaction.
+    let inserted = sqlx::query("INSERT INTO users (id, org_id, username, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING")
+        .bind(u.id)
+        .bind(&u.scope.org_id)
+        .bind(u.username)
+        .bind(u.display_name)
+        .bind(u.role.as_str())
+        .bind(u.password_hash)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if inserted == 0 {
+        return Err(PeopleError::UsernameTaken(u.username.to_owned()));
+    }
+    check_ids_exist(&mut tx, u.scope).await?;
+    write_scope(&mut tx, u.id, u.scope).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Replaces the scope of `user_id` (of `org_id`) in one transaction that locks the user's row
+/// first, so the role the scope is checked against (the model's `Scope::check`) is the role it is
+/// written for. The transaction is handed back uncommitted, for the caller to commit with its
+/// notice to open event streams.
+pub async fn set_scope<'a>(
+    pool: &'a AnyPool,
+    org_id: &str,
+    user_id: &str,
+    grids: Vec<String>,
+    sites: Vec<String>,
+) -> Result<Transaction<'a, Any>, PeopleError> {
+    let mut tx = pool.begin().await?;
+    let touched = sqlx::query("UPDATE users SET role = role WHERE id = $1 AND org_id = $2")
+        .bind(user_id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if touched == 0 {
+        return Err(PeopleError::NoUser(user_id.to_owned()));
+    }
+    let role_text: String = sqlx::query("SELECT role FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("role")?;
+    let role = Role::parse(&role_text)
+        .ok_or_else(|| sqlx::Error::Protocol(format!("unknown role {role_text}")))?;
+    let scope = Scope {
+        org_id: org_id.to_owned(),
+        grids,
+        sites,
+    };
+    scope.check(role).map_err(PeopleError::Scope)?;
+    check_ids_exist(&mut tx, &scope).await?;
+    write_scope(&mut tx, user_id, &scope).await?;
+    Ok(tx)
+}

@@ -1,0 +1,85 @@
+//! The numbers a district's dashboard shows, counted in the database over a reach.
+
+use super::sql::Sql;
+use closeloop_model::lifecycle::{Severity, Status};
+use closeloop_model::roles::Reach;
+use sqlx::{AnyPool, Row};
+
+/// Counts over a reach (optionally one grid) and a period.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub found: i64,
+    /// Hours from report to close of each hazard closed in the period.
+    pub hours_to_close: Vec<f64>,
+    pub overdue_now: i64,
+    pub major_open_now: i64,
+    pub inspections: i64,
+}
+
+fn scoped(sql: &str, reach: &Reach, grid_id: Option<&str>) -> Sql {
+    let mut q = Sql::new(sql);
+    q.push_reach(reach, "", "site_id");
+    if let Some(g) = grid_id {
+        q.push_bind(" AND grid_id = ", g);
+    }
+    q
+}
+
+/// Hazards found and closed in [from, to), overdue and major open at `now`, inspections started
+/// in the period.
+pub async fn counts(
+    pool: &AnyPool,
+    reach: &Reach,
+    grid_id: Option<&str>,
+    from: i64,
+    to: i64,
+    now: i64,
+) -> Result<Counts, sqlx::Error> {
+    let mut q = scoped("SELECT COUNT(*) AS n FROM hazards WHERE ", reach, grid_id);
+    q.push_bind(" AND reported_at >= ", from);
+    q.push_bind(" AND reported_at < ", to);
+    let found: i64 = q.fetch_one(pool).await?.try_get("n")?;
+    let mut q = scoped(
+        "SELECT reported_at, closed_at FROM hazards WHERE ",
+        reach,
+        grid_id,
+    );
+    q.push_bind(" AND status = ", Status::Accepted.as_str());
+    q.push_bind(" AND closed_at >= ", from);
+    q.push_bind(" AND closed_at < ", to);
+    let mut hours: Vec<f64> = q
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .filter_map(|r| {
+            let closed: Option<i64> = r.try_get("closed_at").ok()?;
+            let reported: Option<i64> = r.try_get("reported_at").ok()?;
+            Some((closed? - reported?) as f64 / 3_600_000.0)
+        })
+        .collect();
+    hours.sort_by(f64::total_cmp);
+    let mut q = scoped("SELECT COUNT(*) AS n FROM hazards WHERE ", reach, grid_id);
+    q.push(" AND ");
+    q.push_overdue("", now);
+    let overdue: i64 = q.fetch_one(pool).await?.try_get("n")?;
+    let mut q = scoped("SELECT COUNT(*) AS n FROM hazards WHERE ", reach, grid_id);
+    q.push_bind(" AND severity = ", Severity::Major.as_str());
+    q.push(" AND ");
+    q.push_statuses("status", Status::is_open);
+    let major: i64 = q.fetch_one(pool).await?.try_get("n")?;
+    let mut q = scoped(
+        "SELECT COUNT(*) AS n FROM inspections WHERE ",
+        reach,
+        grid_id,
+    );
+    q.push_bind(" AND started_at >= ", from);
+    q.push_bind(" AND started_at < ", to);
+    let inspections: i64 = q.fetch_one(pool).await?.try_get("n")?;
+    Ok(Counts {
+        found,
+        hours_to_close: hours,
+        overdue_now: overdue,
+        major_open_now: major,
+        inspections,
+    })
+}
