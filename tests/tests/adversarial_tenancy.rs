@@ -576,6 +576,7 @@ fn placement_is_the_servers_and_a_readable_refusal_carries_the_servers_copy() {
                     "../../checklists/profiles/small-shop.toml"
                 ))
                 .expect("profile"),
+                utc_offset_minutes: Some(480),
             },
         )
         .expect("site");
