@@ -42,6 +42,10 @@ pub enum ApiError {
     /// The route exists, not for this method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// A decision the model's rules refuse: `error` is the rule id, the same a push would meet.
+    /// 409 when the hazard's state does not allow it now (`lifecycle.*`), else 403.
+    #[error("{reason}")]
+    Refused { rule: String, reason: String },
 }
 
 use closeloop_model::protocol::wire::ErrorBody;
@@ -109,6 +113,22 @@ impl IntoResponse for ApiError {
                 return res;
             }
             ApiError::Timeout(m) => (StatusCode::REQUEST_TIMEOUT, "timeout", m, None),
+            ApiError::Refused { rule, reason } => {
+                let status = if rule.starts_with("lifecycle.") {
+                    StatusCode::CONFLICT
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                return (
+                    status,
+                    Json(ErrorBody {
+                        error: rule,
+                        message: reason,
+                        field: None,
+                    }),
+                )
+                    .into_response();
+            }
             ApiError::MethodNotAllowed(m) => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "method_not_allowed",

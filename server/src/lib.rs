@@ -3,6 +3,7 @@
 //!
 //! [`launch`] serves on a listener until a shutdown signal, so tests bind port 0 and stop cleanly.
 
+pub mod actions;
 pub mod auth;
 pub mod background;
 pub mod blobs;
@@ -210,6 +211,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/hazards"),
     ("GET", "/v1/hazards/{id}"),
     ("GET", "/v1/hazards/{id}/timeline"),
+    ("POST", "/v1/hazards/{id}/actions"),
     ("GET", "/v1/review-queue"),
     ("GET", "/v1/inspections/{id}"),
     ("GET", "/v1/sites/nearby"),
@@ -243,6 +245,7 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/hazards", get(hazards::list))
         .route("/v1/hazards/{id}", get(hazards::detail))
         .route("/v1/hazards/{id}/timeline", get(hazards::timeline))
+        .route("/v1/hazards/{id}/actions", post(hazards::act))
         .route("/v1/review-queue", get(hazards::review_queue))
         .route("/v1/inspections/{id}", get(inspections::detail))
         .route("/v1/sites/nearby", get(sites::nearby))

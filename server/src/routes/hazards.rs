@@ -263,6 +263,25 @@ pub async fn detail(
     }))
 }
 
+/// `POST /v1/hazards/{id}/actions`: a decision (assign, accept, reject, cancel, escalate,
+/// reopen, comment) written by the server as the caller, under the same rules as a push; answers
+/// the hazard afterwards.
+pub async fn act(
+    State(state): State<AppState>,
+    user: AuthUser,
+    IdPath(id): IdPath,
+    body: axum::body::Body,
+) -> ApiResult<Json<HazardDetail>> {
+    let decision: crate::actions::Decision =
+        super::json_body(body, 64 * 1024, &state.config).await?;
+    crate::actions::decide(&state, &user, &id, decision).await?;
+    let r = visible(&state, &user, &id).await?;
+    Ok(Json(HazardDetail {
+        timeline: timeline_of(&state, &id).await?,
+        hazard: HazardRow::new(&r, now_ms()),
+    }))
+}
+
 /// `GET /v1/hazards/{id}/timeline`: every event with who, role, when, what, photos, and the
 /// events that were not applied with their reason.
 pub async fn timeline(

@@ -1,0 +1,122 @@
+//! Decisions over HTTP: the console (and any integration) assigns, accepts, rejects, cancels,
+//! escalates, reopens or comments on a hazard without a phone. The server writes the event into
+//! the hazard's automerge document as a change by a fresh actor bound to the user and the
+//! `console` device, and stores it through the same path as a pushed change
+//! ([`crate::sync::apply`]): the same rules, the same refusals, the feed, the projection, the
+//! live event and the metrics. A phone's concurrent decision merges with it like any two devices'.
+
+use crate::AppState;
+use crate::auth::AuthUser;
+use crate::db::{now_ms, random_hex};
+use crate::error::{ApiError, ApiResult};
+use crate::store;
+use crate::sync::apply::{self, Outcome};
+use automerge::{ActorId, AutoCommit};
+use closeloop_model::doc::hazard;
+use closeloop_model::lifecycle::{Event, EventKind, check_event_content, check_transition};
+use closeloop_model::permission::{Action, authorize};
+use closeloop_model::roles::SiteRef;
+use serde::Deserialize;
+use std::collections::HashSet;
+
+/// The device server-side decisions are written from.
+pub const CONSOLE_DEVICE: &str = "console";
+
+/// A decision: an event of the hazard lifecycle, as the hazard document stores events (`type`
+/// and its fields), with a note and photos already uploaded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    #[serde(flatten)]
+    pub kind: EventKind,
+    #[serde(default)]
+    pub note: String,
+    #[serde(default)]
+    pub photos: Vec<String>,
+}
+
+/// Why a decision was not recorded, in the terms of the rule that stopped it.
+fn refused(rule: &str, reason: impl Into<String>) -> ApiError {
+    ApiError::Refused {
+        rule: rule.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Records `decision` on hazard `id` for `user`. A hazard outside the user's reach is
+/// `not_found`, as one that does not exist; a decision the rules refuse is [`ApiError::Refused`]
+/// with the rule a push would have met.
+pub async fn decide(
+    state: &AppState,
+    user: &AuthUser,
+    id: &str,
+    decision: Decision,
+) -> ApiResult<()> {
+    if matches!(decision.kind, EventKind::Reported(_)) {
+        return Err(ApiError::bad(
+            "type",
+            "a hazard is reported from a phone or an inspection, not decided",
+        ));
+    }
+    let pool = &state.db.pool;
+    let record = store::hazards::get(pool, &user.actor.reach(), id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("hazard {id}")))?;
+    let bytes = store::inspections::any_document(pool, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("hazard {id}")))?;
+    let actor = ActorId::random();
+    let mut doc = AutoCommit::load(&bytes)
+        .map_err(ApiError::internal)?
+        .with_actor(actor.clone());
+    let current = hazard::read(&doc).map_err(ApiError::internal)?;
+    let hazard_state = current.state();
+    let event = Event {
+        id: format!("evt-{}", random_hex(12)),
+        kind: decision.kind,
+        by: user.actor.user_id.clone(),
+        role: user.actor.role,
+        at: now_ms(),
+        note: decision.note,
+        photos: decision.photos,
+    };
+    // The model's answers first, for a clear refusal; the push below checks everything again.
+    check_event_content(&event).map_err(|d| refused(d.rule, d.reason))?;
+    let site = SiteRef {
+        org_id: current.header.site.org_id.clone(),
+        grid_id: record.grid_id.clone(),
+        site_id: record.site_id.clone(),
+    };
+    authorize(
+        &user.actor,
+        &site,
+        &Action::HazardEvent {
+            kind: &event.kind,
+            hazard: &hazard_state,
+        },
+    )
+    .map_err(|d| refused(d.rule, d.reason))?;
+    check_transition(&hazard_state, &event.kind).map_err(|n| refused(&n.rule, n.reason))?;
+    let heads = doc.get_heads();
+    hazard::append_event(&mut doc, &event).map_err(ApiError::internal)?;
+    let change = doc.save_after(&heads);
+    let actor_hex = actor.to_hex_string();
+    let (u, d) =
+        store::devices::bind(pool, &actor_hex, &user.actor.user_id, CONSOLE_DEVICE).await?;
+    if u != user.actor.user_id || d != CONSOLE_DEVICE {
+        return Err(ApiError::internal("a fresh actor id was already bound"));
+    }
+    let writer = AuthUser {
+        actor: user.actor.clone(),
+        device_id: CONSOLE_DEVICE.to_owned(),
+        display_name: user.display_name.clone(),
+    };
+    let bound: HashSet<String> = [actor_hex].into();
+    match apply::apply(state, &writer, &bound, id, &change, &Ok(())).await? {
+        Outcome::Accepted { .. } => Ok(()),
+        Outcome::Refused { rule, reason, .. } => {
+            state.metrics.refusal(&rule);
+            Err(refused(&rule, reason))
+        }
+    }
+}
