@@ -24,8 +24,8 @@ pub const CONSOLE_DEVICE: &str = "console";
 
 /// A decision: an event of the hazard lifecycle, as the hazard document stores events (`type`
 /// and its fields), with a note and photos already uploaded.
+// No `deny_unknown_fields`: serde does not support it beside `flatten`.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Decision {
     #[serde(flatten)]
     pub kind: EventKind,
@@ -118,5 +118,25 @@ pub async fn decide(
             state.metrics.refusal(&rule);
             Err(refused(&rule, reason))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_decision_reads_as_the_document_writes_events() {
+        let d: Decision =
+            serde_json::from_str(r#"{"type": "rejected", "reason": "照片不清楚", "note": "重拍"}"#)
+                .expect("reads");
+        assert!(matches!(d.kind, EventKind::Rejected { ref reason } if reason == "照片不清楚"));
+        assert_eq!(d.note, "重拍");
+        let a: Decision = serde_json::from_str(
+            r#"{"type": "assigned", "assignee": "u-1", "deadline": 1900000000000}"#,
+        )
+        .expect("reads");
+        assert!(matches!(a.kind, EventKind::Assigned { .. }));
+        assert!(serde_json::from_str::<Decision>(r#"{"type": "nonsense"}"#).is_err());
     }
 }
