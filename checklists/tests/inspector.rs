@@ -55,7 +55,15 @@ fn every_pack_file_is_shipped() {
         }
     }
     let s = builtin().summary();
-    assert!(s.items >= 150, "only {} items", s.items);
+    assert!(s.items >= 300, "only {} items", s.items);
+    let mut sources: Vec<String> = builtin()
+        .items()
+        .into_iter()
+        .flat_map(|i| i.citations.into_iter().map(|c| c.doc))
+        .collect();
+    sources.sort();
+    sources.dedup();
+    assert!(sources.len() >= 15, "only {} sources: {sources:?}", sources.len());
 }
 
 #[test]
