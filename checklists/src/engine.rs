@@ -359,7 +359,7 @@ impl PackSet {
         }
     }
 
-    fn canonical_id(&self, item: usize) -> &str {
+    pub(crate) fn canonical_id(&self, item: usize) -> &str {
         let group = self
             .groups
             .iter()

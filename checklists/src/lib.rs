@@ -8,6 +8,7 @@
 
 mod builtin;
 mod condition;
+mod diff;
 mod engine;
 mod fields;
 mod load;
@@ -19,6 +20,7 @@ mod schema;
 
 pub use builtin::{DOCUMENTS_FILE, PACK_FILES, builtin, sources as builtin_sources};
 pub use condition::{Condition, ConditionError};
+pub use diff::{Changed, ContentDiff, PackChange, Recited, Reworded, SiteImpact};
 pub use engine::{
     Checklist, ChecklistItem, Matched, Notice, PlannedTask, Reason, Requirement, TaskPlan,
 };

@@ -179,9 +179,25 @@ impl PackSet {
     /// Loads the document registry and the packs, refusing anything malformed. Every error found is
     /// returned, each with its file, line and reason.
     pub fn load(documents: &Source, packs: &[Source]) -> Result<PackSet, Vec<PackError>> {
+        Self::load_with(documents, packs, false)
+    }
+
+    /// Loads packs written for an earlier build, to compare a content update with what phones run
+    /// now: the old key `fail.gb35181` is read as the historical `fail.gb35181_2017` instead of
+    /// being refused. Everything else is checked as [`PackSet::load`] checks it.
+    pub fn load_previous(documents: &Source, packs: &[Source]) -> Result<PackSet, Vec<PackError>> {
+        Self::load_with(documents, packs, true)
+    }
+
+    fn load_with(
+        documents: &Source,
+        packs: &[Source],
+        legacy: bool,
+    ) -> Result<PackSet, Vec<PackError>> {
         let mut errs = Vec::new();
         let docs = load_documents(documents, &mut errs);
         let mut loader = Loader {
+            legacy,
             docs: &docs.0,
             errs,
             packs: Vec::new(),
@@ -396,6 +412,8 @@ fn load_documents(src: &Source, errs: &mut Vec<PackError>) -> (Vec<Document>, Pa
 }
 
 struct Loader<'a> {
+    /// Reading packs written for an earlier build (see `PackSet::load_previous`).
+    legacy: bool,
     docs: &'a [Document],
     errs: Vec<PackError>,
     packs: Vec<PackInfo>,
@@ -653,14 +671,19 @@ impl Loader<'_> {
                 ));
             }
         }
-        if raw.fail.gb35181.is_some() {
+        let element_2017 = match (&raw.fail.gb35181_2017, &raw.fail.gb35181) {
+            (Some(e), _) => Some(e),
+            (None, Some(e)) if self.legacy => Some(e),
+            _ => None,
+        };
+        if raw.fail.gb35181.is_some() && !self.legacy {
             self.errs.push(error_at(
                 src,
                 raw.id.span(),
                 "fail.gb35181 is refused: GB 35181-2017 was withdrawn on 2025-11-01 and no GB 35181-2025 element is verified; write the 2017 element as fail.gb35181_2017 (a historical reference)",
             ));
         }
-        if let Some(el) = &raw.fail.gb35181_2017 {
+        if let Some(el) = element_2017 {
             if !(el.split('.').count() >= 2
                 && el
                     .split('.')
@@ -718,7 +741,7 @@ impl Loader<'_> {
             fail: FailSpec {
                 severity: raw.fail.severity,
                 gb35181: None,
-                gb35181_2017: raw.fail.gb35181_2017.clone(),
+                gb35181_2017: element_2017.cloned(),
                 rectify_days: raw.fail.rectify_days,
                 measure_zh: raw.fail.measure_zh.trim().to_owned(),
                 measure_en: raw.fail.measure_en.trim().to_owned(),

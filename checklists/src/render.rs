@@ -1,6 +1,7 @@
 //! Plain-text rendering of checklists and task plans, as an inspector reads them (and as the
 //! golden files hold them).
 
+use crate::diff::{ContentDiff, SiteImpact};
 use crate::engine::{Checklist, ChecklistItem, Reason, TaskPlan, months, unit_label};
 use crate::load::PackRef;
 use crate::model::{Answer, Citation};
@@ -215,6 +216,120 @@ pub fn task_plan(plan: &TaskPlan, site: &str) -> String {
         );
         let _ = writeln!(out, "  Cites: {}", cites_text(lang, &t.citations, &[]));
         let _ = writeln!(out, "  Why: {}", reason_text(&t.why));
+    }
+    out
+}
+
+fn list(out: &mut String, title: &str, sign: char, ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{title} ({}):", ids.len());
+    for id in ids {
+        let _ = writeln!(out, "  {sign} {id}");
+    }
+}
+
+/// What a content update changes, as a reviewer reads it.
+pub fn diff(d: &ContentDiff) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Content update: {} items added, {} removed, {} reworded, {} re-cited, {} other changes; {} tasks added, {} removed, {} changed",
+        d.items_added.len(),
+        d.items_removed.len(),
+        d.reworded.len(),
+        d.recited.len(),
+        d.changed.len(),
+        d.tasks_added.len(),
+        d.tasks_removed.len(),
+        d.tasks_changed.len()
+    );
+    if !d.packs.is_empty() {
+        out.push_str("\nPacks:\n");
+        for p in &d.packs {
+            let v = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_owned());
+            let warn = if p.version_not_bumped {
+                "  WARNING: content changed but the version did not"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                out,
+                "  {} {} -> {}{warn}",
+                p.id,
+                v(&p.old_version),
+                v(&p.new_version)
+            );
+        }
+    }
+    list(&mut out, "Items added", '+', &d.items_added);
+    list(&mut out, "Items removed", '-', &d.items_removed);
+    if !d.reworded.is_empty() {
+        let _ = writeln!(out, "\nReworded ({}):", d.reworded.len());
+        for r in &d.reworded {
+            let _ = writeln!(out, "  ~ {}", r.id);
+            if r.old_zh != r.new_zh {
+                let _ = writeln!(out, "      was: {}\n      now: {}", r.old_zh, r.new_zh);
+            }
+            if r.old_en != r.new_en {
+                let _ = writeln!(out, "      was: {}\n      now: {}", r.old_en, r.new_en);
+            }
+        }
+    }
+    if !d.recited.is_empty() {
+        let _ = writeln!(out, "\nRe-cited ({}):", d.recited.len());
+        for r in &d.recited {
+            let _ = writeln!(out, "  ~ {}", r.id);
+            for c in &r.removed {
+                let _ = writeln!(out, "      - {c}");
+            }
+            for c in &r.added {
+                let _ = writeln!(out, "      + {c}");
+            }
+        }
+    }
+    let changes = |out: &mut String, title: &str, cs: &[crate::diff::Changed]| {
+        if cs.is_empty() {
+            return;
+        }
+        let _ = writeln!(out, "\n{title} ({}):", cs.len());
+        for c in cs {
+            let _ = writeln!(out, "  ~ {} {}: {} -> {}", c.id, c.field, c.old, c.new);
+        }
+    };
+    changes(&mut out, "Other item changes", &d.changed);
+    list(&mut out, "Tasks added", '+', &d.tasks_added);
+    list(&mut out, "Tasks removed", '-', &d.tasks_removed);
+    changes(&mut out, "Task changes", &d.tasks_changed);
+    out
+}
+
+/// What a content update does to one site.
+pub fn impact(i: &SiteImpact, site: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{site} ({}): {} -> {} items ({} added, {} removed, {} changed); {} -> {} tasks",
+        i.purpose.as_str(),
+        i.old_items,
+        i.new_items,
+        i.added.len(),
+        i.removed.len(),
+        i.changed.len(),
+        i.old_tasks,
+        i.new_tasks
+    );
+    for (sign, ids) in [
+        ("+", &i.added),
+        ("-", &i.removed),
+        ("~", &i.changed),
+        ("+ task", &i.tasks_added),
+        ("- task", &i.tasks_removed),
+    ] {
+        for id in ids {
+            let _ = writeln!(out, "  {sign} {id}");
+        }
     }
     out
 }

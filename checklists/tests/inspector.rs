@@ -63,7 +63,11 @@ fn every_pack_file_is_shipped() {
         .collect();
     sources.sort();
     sources.dedup();
-    assert!(sources.len() >= 15, "only {} sources: {sources:?}", sources.len());
+    assert!(
+        sources.len() >= 15,
+        "only {} sources: {sources:?}",
+        sources.len()
+    );
 }
 
 #[test]

@@ -4,9 +4,12 @@
 //! closeloop-packs lint [--packs DIR]
 //! closeloop-packs checklist PROFILE.toml [--purpose patrol|monthly_inspection|self_check|full_inspection] [--json] [--packs DIR]
 //! closeloop-packs tasks PROFILE.toml [--json] [--packs DIR]
+//! closeloop-packs diff OLD_DIR [PROFILE.toml ...] [--purpose P] [--json] [--packs DIR]
 //! ```
 //! Without `--packs` the packs built into the binary are used; with it, `DIR/documents.toml` and
-//! every other `DIR/*.toml`.
+//! every other `DIR/*.toml`. `diff` compares the packs in OLD_DIR (e.g. what the district's phones
+//! run now) with the new ones, and says what each given site's checklist and task plan gain and
+//! lose.
 
 use closeloop_checklists::{PackSet, Purpose, SiteProfile, Source, builtin, render};
 use std::path::{Path, PathBuf};
@@ -15,11 +18,13 @@ use std::process::ExitCode;
 const USAGE: &str = "usage:
   closeloop-packs lint [--packs DIR]
   closeloop-packs checklist PROFILE.toml [--purpose patrol|monthly_inspection|self_check|full_inspection] [--json] [--packs DIR]
-  closeloop-packs tasks PROFILE.toml [--json] [--packs DIR]";
+  closeloop-packs tasks PROFILE.toml [--json] [--packs DIR]
+  closeloop-packs diff OLD_DIR [PROFILE.toml ...] [--purpose P] [--json] [--packs DIR]";
 
 struct Args {
     command: String,
-    profile: Option<PathBuf>,
+    /// The profile, or for `diff` the old packs folder and then the profiles.
+    positional: Vec<PathBuf>,
     packs: Option<PathBuf>,
     purpose: Purpose,
     json: bool,
@@ -30,7 +35,7 @@ fn parse_args() -> Result<Args, String> {
     let command = it.next().ok_or("missing command")?;
     let mut args = Args {
         command,
-        profile: None,
+        positional: Vec::new(),
         packs: None,
         purpose: Purpose::FullInspection,
         json: false,
@@ -44,7 +49,7 @@ fn parse_args() -> Result<Args, String> {
             }
             "--json" => args.json = true,
             "-h" | "--help" => return Err(String::new()),
-            _ if args.profile.is_none() && !a.starts_with("--") => args.profile = Some(a.into()),
+            _ if !a.starts_with("--") => args.positional.push(a.into()),
             _ => return Err(format!("unexpected argument `{a}`")),
         }
     }
@@ -81,7 +86,19 @@ fn pack_set(dir: Option<&Path>) -> Result<PackSet, String> {
         return Ok(builtin().clone());
     };
     let (docs, packs) = load_dir(dir)?;
-    PackSet::load(&docs, &packs).map_err(|errs| {
+    refused(PackSet::load(&docs, &packs))
+}
+
+/// The packs phones run now, which may be written for an earlier build.
+fn previous_pack_set(dir: &Path) -> Result<PackSet, String> {
+    let (docs, packs) = load_dir(dir)?;
+    refused(PackSet::load_previous(&docs, &packs))
+}
+
+fn refused(
+    loaded: Result<PackSet, Vec<closeloop_checklists::PackError>>,
+) -> Result<PackSet, String> {
+    loaded.map_err(|errs| {
         let mut msg: Vec<String> = errs.iter().map(ToString::to_string).collect();
         msg.push(format!("{} error(s): packs refused", errs.len()));
         msg.join("\n")
@@ -89,7 +106,15 @@ fn pack_set(dir: Option<&Path>) -> Result<PackSet, String> {
 }
 
 fn profile(args: &Args) -> Result<(SiteProfile, String), String> {
-    let path = args.profile.as_ref().ok_or("missing PROFILE.toml")?;
+    let path = match args.positional.as_slice() {
+        [one] => one,
+        [] => return Err("missing PROFILE.toml".into()),
+        [_, extra, ..] => return Err(format!("unexpected argument `{}`", extra.display())),
+    };
+    read_profile(path)
+}
+
+fn read_profile(path: &Path) -> Result<(SiteProfile, String), String> {
     let src = read(path)?;
     let p = SiteProfile::from_toml(&src.text).map_err(|e| format!("{}: {e}", src.name))?;
     let name = p.name.clone().unwrap_or_else(|| src.name.clone());
@@ -123,6 +148,35 @@ fn run(args: &Args) -> Result<String, String> {
             } else {
                 render::task_plan(&plan, &name)
             })
+        }
+        "diff" => {
+            let (old_dir, profiles) = args
+                .positional
+                .split_first()
+                .ok_or("missing OLD_DIR, the folder of the packs to compare with")?;
+            let old = previous_pack_set(old_dir)?;
+            let d = set.diff(&old);
+            let mut sites = Vec::new();
+            for path in profiles {
+                let (p, name) = read_profile(path)?;
+                sites.push((name, set.impact(&old, &p, args.purpose)));
+            }
+            if args.json {
+                let sites: Vec<_> = sites
+                    .iter()
+                    .map(|(name, i)| serde_json::json!({ "site": name, "impact": i }))
+                    .collect();
+                let v = serde_json::json!({ "content": d, "sites": sites });
+                return Ok(serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n");
+            }
+            let mut out = render::diff(&d);
+            if !sites.is_empty() {
+                out.push_str("\nSites:\n");
+            }
+            for (name, i) in &sites {
+                out.push_str(&render::impact(i, name));
+            }
+            Ok(out)
         }
         other => Err(format!("unknown command `{other}`")),
     }
