@@ -18,4 +18,5 @@ pub mod permission;
 pub mod protocol;
 pub mod risk;
 pub mod roles;
+pub mod rules;
 pub mod validate;
