@@ -50,7 +50,7 @@ fn every_role_gets_what_the_openapi_document_promises() {
             .arg(format!("{}/v1/openapi.json", t.url))
             .args([
                 "--checks",
-                "not_a_server_error,status_code_conformance,content_type_conformance,negative_data_rejection",
+                "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection",
                 "--phases",
                 phases,
                 "--max-examples",
