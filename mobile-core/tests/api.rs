@@ -44,7 +44,58 @@ fn restaurant() -> SiteProfile {
         sprinklers: false,
         fire_alarm: false,
         hazard_level: HazardLevel::Medium,
+        opens_at: None,
+        closes_at: None,
+        subtype: None,
+        boarding: false,
+        in_residential_building: false,
+        staff_dormitory: false,
+        combustible_dust: false,
+        hot_work: false,
+        fire_control_room: false,
     }
+}
+
+#[tokio::test]
+async fn profile_version_2_facts_cross_the_api_and_a_bad_time_is_input() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let folder = dir.path().join("ws").to_string_lossy().into_owned();
+    let ws = open_workspace(folder, user("wang", UserRole::Inspector, vec![]), 480)
+        .await
+        .expect("open");
+    let profile = SiteProfile {
+        premises: PremisesType::EntertainmentVenue,
+        opens_at: Some("18:00".into()),
+        closes_at: Some("02:00".into()),
+        subtype: Some(SiteSubtype::Ktv),
+        in_residential_building: true,
+        hot_work: true,
+        ..restaurant()
+    };
+    let site = ws
+        .create_site(NewSite {
+            grid_id: "grid-1".into(),
+            name: "星光KTV".into(),
+            address: String::new(),
+            latitude: None,
+            longitude: None,
+            profile: profile.clone(),
+        })
+        .await
+        .expect("site");
+    assert_eq!(site.profile, profile);
+    let bad = SiteProfile {
+        closes_at: Some("25:00".into()),
+        ..profile
+    };
+    let e = ws
+        .update_site_profile(site.id, bad)
+        .await
+        .expect_err("not a time");
+    assert!(
+        matches!(&e, CoreError::InvalidInput { field, .. } if field == "closes_at"),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use closeloop::sync::wire::{self, FeedEntry, PushResult, PushStatus, Refusal};
 use closeloop::workspace::{NewHazard, Workspace};
 use closeloop_model::lifecycle::Severity;
 use common::*;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -66,7 +66,7 @@ fn apply_results(
     sent: &[Planned],
     results: &[PushResult],
 ) -> apply::ResultsApplied {
-    apply::results(ws, state, root, sent, results).expect("results")
+    apply::results(ws, state, root, sent, results, &BTreeSet::new()).expect("results")
 }
 
 fn feed(ws: &Mutex<Workspace>, state: &mut SyncState, entries: &[FeedEntry]) -> apply::FeedApplied {
@@ -447,15 +447,21 @@ fn a_refusal_keeps_the_local_version_and_resets_to_the_server_copy() {
         }),
         server_doc: Some(wire::encode(&server_bytes)),
     };
-    let r = apply_results(
+    // The phone's rules allow an inspector's edit, so a first refusal would write it again on
+    // top of the server's copy (tests/quarantine.rs); this is the refusal of that second push,
+    // after which nothing is written again.
+    let r = apply::results(
         &ws,
         &mut state,
         &root,
         std::slice::from_ref(sent),
         &[refusal],
-    );
+        &BTreeSet::from([site.clone()]),
+    )
+    .expect("results");
     assert_eq!(r.accepted, 0);
     assert_eq!(r.refused.len(), 1);
+    assert!(r.reapplied.is_empty());
 
     // Reset to the server's version, and synced with it.
     assert_eq!(heads(&ws, &site), server_heads);
@@ -480,6 +486,11 @@ fn a_refusal_keeps_the_local_version_and_resets_to_the_server_copy() {
     assert_eq!(k.rule, "site.not_yours");
     assert!(k.reason.contains("inspector"));
     assert!(k.at >= T0);
+    assert_eq!(k.held.len(), 1);
+    assert_eq!(
+        (k.held[0].kind.as_str(), k.held[0].rule.as_str()),
+        ("site_details", "site.not_yours")
+    );
     let mut saved = AutoCommit::load(&quarantine::bytes(&root, k).expect("bytes")).expect("load");
     assert_eq!(sorted(saved.get_heads()), local_heads);
 
@@ -491,28 +502,58 @@ fn a_refusal_keeps_the_local_version_and_resets_to_the_server_copy() {
 }
 
 #[test]
-fn a_refused_new_document_is_removed_but_kept_in_quarantine() {
+fn a_refused_new_document_is_rebuilt_once_then_removed_but_kept_in_quarantine() {
     let dir = tempfile::tempdir().expect("tmp");
     let root = dir.path().join("a");
     let ws = Mutex::new(open(&root, inspector()));
     let site = new_site(&mut ws.lock().expect("lock"), "洗衣店");
     let mut state = SyncState::default();
+    let refuse_all = |batch: &[Planned]| -> Vec<PushResult> {
+        batch
+            .iter()
+            .map(|p| PushResult {
+                doc_id: p.push.doc_id.clone(),
+                status: PushStatus::Refused,
+                heads: vec![],
+                refusal: Some(Refusal {
+                    rule: "sync.actor_not_bound".into(),
+                    reason: "this device is not registered for you".into(),
+                }),
+                server_doc: None,
+            })
+            .collect()
+    };
+    // The phone's own rules allow both documents, so they are rebuilt as new and go again.
     let batch = plan_all(&ws, &mut state);
-    let results: Vec<PushResult> = batch
-        .iter()
-        .map(|p| PushResult {
-            doc_id: p.push.doc_id.clone(),
-            status: PushStatus::Refused,
-            heads: vec![],
-            refusal: Some(Refusal {
-                rule: "sync.actor_not_bound".into(),
-                reason: "this device is not registered for you".into(),
-            }),
-            server_doc: None,
-        })
-        .collect();
-    let r = apply_results(&ws, &mut state, &root, &batch, &results);
+    let r = apply_results(&ws, &mut state, &root, &batch, &refuse_all(&batch));
     assert_eq!(r.refused.len(), 2);
+    assert!(
+        r.refused
+            .iter()
+            .all(|w| w.held.is_empty() && w.kept.len() == 1)
+    );
+    assert_eq!(r.reapplied.len(), 2);
+    assert!(ws.lock().expect("lock").has_doc(&site));
+    assert_eq!(to_push(&ws, &state).len(), 2);
+    assert!(
+        quarantine::list(&root).expect("list").is_empty(),
+        "nothing held"
+    );
+
+    // Refused again: nothing is rebuilt a second time. Gone from the lists, kept in quarantine.
+    let batch = plan_all(&ws, &mut state);
+    let retried: BTreeSet<String> = batch.iter().map(|p| p.push.doc_id.clone()).collect();
+    let r = apply::results(
+        &ws,
+        &mut state,
+        &root,
+        &batch,
+        &refuse_all(&batch),
+        &retried,
+    )
+    .expect("results");
+    assert_eq!(r.refused.len(), 2);
+    assert!(r.reapplied.is_empty());
     let w = ws.lock().expect("lock");
     assert!(!w.has_doc(&site));
     assert_eq!(w.summaries().count(), 0, "gone from lists");
@@ -522,6 +563,20 @@ fn a_refused_new_document_is_removed_but_kept_in_quarantine() {
     let kept = quarantine::list(&root).expect("list");
     assert_eq!(kept.len(), 2);
     assert!(kept.iter().any(|k| k.doc_id == site && k.title == "洗衣店"));
+    for k in &kept {
+        assert_eq!(k.held.len(), 1, "{k:?}");
+        assert_eq!(k.held[0].kind, "document");
+        assert_eq!(k.rule, "sync.actor_not_bound");
+    }
+    // The site is held by the server's word; its task plan also because the site is gone.
+    let rule_of = |id: &str| {
+        kept.iter()
+            .find(|k| k.doc_id == id)
+            .map(|k| k.held[0].rule.clone())
+            .expect("entry")
+    };
+    assert_eq!(rule_of(&site), "sync.actor_not_bound");
+    assert_eq!(rule_of(&format!("tasks-{site}")), "placement.unknown_site");
     // Still gone after a restart, and the quarantine still there.
     drop(ws);
     let w = open(&root, inspector());

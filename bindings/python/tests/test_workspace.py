@@ -79,9 +79,9 @@ def restaurant_profile():
     )
 
 
-def restaurant(latitude=30.657, longitude=104.066):
+def restaurant(latitude=30.657, longitude=104.066, grid_id="grid-1"):
     return NewSite(
-        grid_id="grid-1",
+        grid_id=grid_id,
         name="川菜馆",
         address="成都市锦江区春熙路 1 号",
         latitude=latitude,
@@ -247,14 +247,15 @@ class ProgressLog(SyncListener):
             return [p.stage for p in self.steps]
 
 
-def signed_out(username):
-    """Who the app opens the workspace as before the first login; login fills in the rest."""
+def signed_out(username, grid_ids=()):
+    """Who the app opens the workspace as before the first login; login fills in the rest.
+    `grid_ids` are the grids a new worker says they work in, so they can work offline at once."""
     return UserIdentity(
         user_id=username,
         display_name=username,
         role=UserRole.INSPECTOR,
         org_id="",
-        grid_ids=[],
+        grid_ids=list(grid_ids),
         site_ids=[],
         device_id=f"{username}-phone-{uuid.uuid4()}",
     )
@@ -336,3 +337,75 @@ def test_a_wrong_password_is_an_input_error(tmp_path, server_url):
             await ws.sync(ProgressLog())
 
     asyncio.run(login())
+
+
+def test_work_done_before_the_first_login_is_taken_on_and_reaches_the_supervisor(
+    tmp_path, server_url
+):
+    async def first_day():
+        wang = await open_workspace(
+            str(tmp_path / "wang"), signed_out("wang", ["grid-1"]), UTC_PLUS_8
+        )
+        # No signal yet, never logged in: a new site, its patrol with a photo, a hazard.
+        site = await wang.create_site(restaurant())
+        inspection_id = await wang.start_inspection(site.id, InspectionPurpose.PATROL)
+        await wang.answer_item(inspection_id, EXITS, Answer.FAIL(), "纸箱堵住后门")
+        await wang.attach_photo(
+            inspection_id, EXITS, camera_jpeg(tmp_path / "exit.jpg", 1024, 768)
+        )
+        hazard = await wang.raise_hazard(inspection_id, EXITS, "", [])
+
+        me = await wang.login(server_url, "wang", "wang-demo-pass")
+        assert me.user_id != "wang" and me.org_id
+        assert await wang.quarantined() == [], "all of it is wang's to do"
+        report = await wang.sync(ProgressLog())
+        assert report.refused == [] and report.upload_failures == [], report
+        assert report.accepted >= 4, report
+
+        li = await open_workspace(str(tmp_path / "li"), signed_out("li"), UTC_PLUS_8)
+        await li.login(server_url, "li", "li-demo-pass")
+        await li.sync(ProgressLog())
+        seen = await li.hazard(hazard.summary.id)
+        assert seen.summary.site_id == site.id
+        assert [e.by for e in seen.timeline] == [me.user_id]
+        inspection = await li.inspection(inspection_id)
+        assert inspection.inspector == me.user_id
+
+    asyncio.run(first_day())
+
+
+def test_quarantined_work_is_listed_reapplied_and_dismissed(tmp_path, server_url):
+    async def visit():
+        # Before the first login the worker names grid-2, which is not theirs on the server.
+        wang = await open_workspace(
+            str(tmp_path / "wang"), signed_out("wang", ["grid-2"]), UTC_PLUS_8
+        )
+        site = await wang.create_site(restaurant(grid_id="grid-2"))
+        await wang.login(server_url, "wang", "wang-demo-pass")
+
+        held = await wang.quarantined()
+        assert sorted(q.doc_id for q in held) == sorted([site.id, f"tasks-{site.id}"])
+        for q in held:
+            assert q.by_server is False
+            assert q.rule == "placement.unknown_grid"
+            assert "grid-2" in q.reason
+            assert q.kept == []
+            assert [p.kind for p in q.held] == ["document"]
+            assert q.held[0].rule == "placement.unknown_grid"
+        assert await wang.sites() == [], "not guessed into another grid"
+
+        # Still not allowed: the entry comes back with what holds it, and stays listed.
+        entry = next(q for q in held if q.doc_id == site.id)
+        again = await wang.reapply_quarantined(entry.entry_id)
+        assert again.entry_id == entry.entry_id
+        assert [p.rule for p in again.held] == ["placement.unknown_grid"]
+        assert len(await wang.quarantined()) == 2
+
+        for q in held:
+            await wang.dismiss_quarantined(q.entry_id)
+        assert await wang.quarantined() == []
+        assert (tmp_path / "wang" / "quarantine" / "dismissed" / f"{entry.entry_id}.json").exists()
+        with pytest.raises(CoreError.NotFound):
+            await wang.dismiss_quarantined(entry.entry_id)
+
+    asyncio.run(visit())

@@ -1,5 +1,6 @@
 //! Conversions between the exported records and the core's own types, kept in one place.
 
+use super::CoreError;
 use super::types as t;
 use crate::workspace::DocSummary;
 use closeloop_checklists as cl;
@@ -52,8 +53,30 @@ pub fn user_identity(i: &crate::workspace::Identity) -> t::UserIdentity {
     }
 }
 
-pub fn profile(p: &t::SiteProfile) -> cl::SiteProfile {
-    cl::SiteProfile {
+const SUBTYPES: [(t::SiteSubtype, cl::Subtype); 7] = [
+    (t::SiteSubtype::Kindergarten, cl::Subtype::Kindergarten),
+    (t::SiteSubtype::School, cl::Subtype::School),
+    (t::SiteSubtype::CareHome, cl::Subtype::CareHome),
+    (t::SiteSubtype::Hospital, cl::Subtype::Hospital),
+    (t::SiteSubtype::Clinic, cl::Subtype::Clinic),
+    (t::SiteSubtype::Ktv, cl::Subtype::Ktv),
+    (t::SiteSubtype::InternetCafe, cl::Subtype::InternetCafe),
+];
+
+fn clock(field: &str, v: &Option<String>) -> Result<Option<cl::ClockTime>, CoreError> {
+    match v {
+        None => Ok(None),
+        Some(text) => cl::ClockTime::parse(text)
+            .map(Some)
+            .ok_or_else(|| CoreError::InvalidInput {
+                field: field.to_owned(),
+                reason: format!("`{text}` is not a time of day (HH:MM, 00:00 to 23:59)"),
+            }),
+    }
+}
+
+pub fn profile(p: &t::SiteProfile) -> Result<cl::SiteProfile, CoreError> {
+    Ok(cl::SiteProfile {
         schema_version: cl::PROFILE_SCHEMA_VERSION,
         name: None,
         jurisdiction: match p.jurisdiction {
@@ -88,7 +111,19 @@ pub fn profile(p: &t::SiteProfile) -> cl::SiteProfile {
             t::HazardLevel::Medium => cl::HazardLevel::Medium,
             t::HazardLevel::Severe => cl::HazardLevel::Severe,
         },
-    }
+        opens_at: clock("opens_at", &p.opens_at)?,
+        closes_at: clock("closes_at", &p.closes_at)?,
+        subtype: p
+            .subtype
+            .and_then(|s| SUBTYPES.iter().find(|(a, _)| *a == s))
+            .map_or(cl::Subtype::Unspecified, |(_, b)| *b),
+        boarding: p.boarding,
+        in_residential_building: p.in_residential_building,
+        staff_dormitory: p.staff_dormitory,
+        combustible_dust: p.combustible_dust,
+        hot_work: p.hot_work,
+        fire_control_room: p.fire_control_room,
+    })
 }
 
 const PREMISES: [t::PremisesType; 11] = [
@@ -143,6 +178,18 @@ pub fn site_profile(p: &cl::SiteProfile) -> t::SiteProfile {
             cl::HazardLevel::Medium => t::HazardLevel::Medium,
             cl::HazardLevel::Severe => t::HazardLevel::Severe,
         },
+        opens_at: p.opens_at.map(|c| c.to_string()),
+        closes_at: p.closes_at.map(|c| c.to_string()),
+        subtype: SUBTYPES
+            .iter()
+            .find(|(_, b)| *b == p.subtype)
+            .map(|(a, _)| *a),
+        boarding: p.boarding,
+        in_residential_building: p.in_residential_building,
+        staff_dormitory: p.staff_dormitory,
+        combustible_dust: p.combustible_dust,
+        hot_work: p.hot_work,
+        fire_control_room: p.fire_control_room,
     }
 }
 

@@ -2,18 +2,18 @@
 //! Calls that touch the disk or the network, or that may wait behind a long write (a photo being
 //! processed holds the workspace for a moment), are `async` (Kotlin `suspend`, Swift `async`) and
 //! run off the caller's thread; every write is on disk when the call returns. The only plain calls
-//! are [`Workspace::actor_id`] and [`Workspace::repairs`]; see their notes. Login, logout, sync and
-//! the refused-work list are in `remote`.
+//! are [`Workspace::actor_id`] and [`Workspace::repairs`]; see their notes. Login, logout and sync
+//! are in `remote`; refused work (list, re-apply, dismiss) in `quarantine`.
 
 mod convert;
 mod error;
+mod quarantine;
 mod remote;
 mod types;
 
 pub use error::CoreError;
-pub use remote::{
-    PushFailure, QuarantinedWork, SyncListener, SyncProgress, SyncReport, SyncStage, UploadFailure,
-};
+pub use quarantine::{QuarantinedPart, QuarantinedWork};
+pub use remote::{PushFailure, SyncListener, SyncProgress, SyncReport, SyncStage, UploadFailure};
 pub use types::*;
 
 use crate::workspace::{self as ws, HazardFilter, PhotoInput};
@@ -117,14 +117,9 @@ impl Workspace {
                 });
             }
         };
+        let profile = convert::profile(&site.profile)?;
         self.run(move |w| {
-            let id = w.create_site(
-                &site.grid_id,
-                &site.name,
-                &site.address,
-                location,
-                convert::profile(&site.profile),
-            )?;
+            let id = w.create_site(&site.grid_id, &site.name, &site.address, location, profile)?;
             let s = w.site(&id)?;
             Ok(site_record(&s))
         })
@@ -157,8 +152,8 @@ impl Workspace {
         site_id: String,
         profile: SiteProfile,
     ) -> Result<(), CoreError> {
-        self.run(move |w| w.update_profile(&site_id, convert::profile(&profile)))
-            .await
+        let profile = convert::profile(&profile)?;
+        self.run(move |w| w.update_profile(&site_id, profile)).await
     }
 
     /// The checklist the regulations require for a site, with why each item applies.

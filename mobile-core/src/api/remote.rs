@@ -1,9 +1,10 @@
-//! The exported sync surface: log in and out, sync with progress, and the refused work kept on
-//! the device. Login, logout and sync take turns (one at a time per workspace); the workspace
-//! stays usable for everything else while they run.
+//! The exported sync surface: log in and out, and sync with progress. Login, logout and sync take
+//! turns (one at a time per workspace); the workspace stays usable for everything else while
+//! they run. Refused work is in `quarantine`.
 
+use super::quarantine::{QuarantinedWork, quarantined_work};
 use super::{CoreError, UserIdentity, Workspace, convert};
-use crate::sync::{self, Progress, Report, Stage, quarantine::RefusedWork};
+use crate::sync::{self, Progress, Report, Stage};
 use std::sync::{Arc, PoisonError};
 
 /// Where a sync is.
@@ -35,23 +36,6 @@ pub trait SyncListener: Send + Sync {
     fn on_progress(&self, progress: SyncProgress);
 }
 
-/// Work the server refused, kept on the device. The document itself was reset to the server's
-/// version (or removed, if the server has none); the refused version is saved for support.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct QuarantinedWork {
-    pub doc_id: String,
-    /// site, inspection, hazard or task plan.
-    pub kind: String,
-    /// The document's title as lists showed it.
-    pub title: String,
-    /// Stable id of the rule that refused it, for logs and support.
-    pub rule: String,
-    /// Why, for the user.
-    pub reason: String,
-    /// When the refusal arrived (ms since the epoch).
-    pub at: i64,
-}
-
 /// A photo that could not be uploaded this time; it stays queued and is tried alone next time.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct UploadFailure {
@@ -76,24 +60,16 @@ pub struct SyncReport {
     pub pushed: u32,
     /// Documents the server accepted.
     pub accepted: u32,
-    /// Documents the server refused: each is in [`Workspace::quarantined`] and was reset.
+    /// Documents refused in this sync, once each, as they stand after it: what of the refused
+    /// version was sent again (`kept`) and what is held (`held`). Those with anything held are in
+    /// [`Workspace::quarantined`]. Also lists work made before the first login that the user may
+    /// not do (`by_server` false).
     pub refused: Vec<QuarantinedWork>,
     pub push_failures: Vec<PushFailure>,
     /// Changes by others received.
     pub received: u32,
     /// The feed position now reached (for support).
     pub cursor: Option<String>,
-}
-
-fn quarantined_work(w: RefusedWork) -> QuarantinedWork {
-    QuarantinedWork {
-        doc_id: w.doc_id,
-        kind: w.kind,
-        title: w.title,
-        rule: w.rule,
-        reason: w.reason,
-        at: w.at,
-    }
 }
 
 fn progress(p: Progress) -> SyncProgress {
@@ -159,6 +135,12 @@ impl Workspace {
     /// network) and returns the user as the server describes them. The workspace takes on that
     /// identity (role, grids, sites) for its rule checks; keep it to pass to `open_workspace`
     /// next time. A wrong username or password is `InvalidInput` on `password`.
+    ///
+    /// Work done on this phone before (under the identity the workspace was opened with, never
+    /// synced) is taken on for this user: rewritten in their name and organisation, ready for
+    /// the next sync. What this user may not do (a site in a grid they do not work in, an
+    /// inspection their role cannot start) is not dropped: it is in [`Workspace::quarantined`]
+    /// with the rule and reason, so call that after logging in.
     pub async fn login(
         &self,
         server_url: String,
@@ -183,24 +165,14 @@ impl Workspace {
     /// receives others' changes, reporting progress to `listener`. Safe to cut off at any point
     /// (no network, app killed): the next sync resumes without redoing finished work.
     /// `LoginRequired` means the session ended: log in, then sync again; nothing is lost.
-    /// `Network` means try later. Refused changes do not fail the sync: they are listed in the
-    /// report and in [`Workspace::quarantined`].
+    /// `Network` means try later. Refused changes do not fail the sync: a refusal refuses only
+    /// what broke a rule. The document is reset to the server's copy, the user's other changes
+    /// to it that are still allowed are sent again in the same sync, and only the refused pieces
+    /// stay, in [`Workspace::quarantined`]; the report lists every refusal.
     pub async fn sync(&self, listener: Arc<dyn SyncListener>) -> Result<SyncReport, CoreError> {
         let r = self
             .net(move |ws| sync::sync(ws, &|p| listener.on_progress(progress(p))))
             .await?;
         Ok(report(r))
-    }
-
-    /// Work the server refused, newest first. Each document was reset to the server's version;
-    /// show these so the user can redo what is still needed.
-    pub async fn quarantined(&self) -> Result<Vec<QuarantinedWork>, CoreError> {
-        self.run(|w| {
-            Ok(sync::quarantine::list(w.root())?
-                .into_iter()
-                .map(quarantined_work)
-                .collect())
-        })
-        .await
     }
 }

@@ -65,7 +65,27 @@ pub enum Jurisdiction {
     UnitedStates,
 }
 
-/// The facts about a site that decide which rules apply.
+/// Which kind of school, care facility or venue a site is, where the rules tell them apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SiteSubtype {
+    /// 托儿所、幼儿园 (a school_kindergarten).
+    Kindergarten,
+    /// A primary or secondary school (a school_kindergarten); boarding or not is `boarding`.
+    School,
+    /// 养老院、养老机构 (a clinic_care_home).
+    CareHome,
+    /// A hospital with inpatient beds (a clinic_care_home).
+    Hospital,
+    /// An outpatient clinic, nobody staying overnight (a clinic_care_home).
+    Clinic,
+    /// 歌舞娱乐场所 with private rooms: KTV, karaoke (an entertainment_venue).
+    Ktv,
+    /// 网吧 (an entertainment_venue).
+    InternetCafe,
+}
+
+/// The facts about a site that decide which rules apply. The fields after `hazard_level` came
+/// with profile version 2; each has a default, so code written before them keeps working.
 #[derive(Debug, Clone, PartialEq, uniffi::Record)]
 pub struct SiteProfile {
     pub jurisdiction: Jurisdiction,
@@ -89,6 +109,34 @@ pub struct SiteProfile {
     pub sprinklers: bool,
     pub fire_alarm: bool,
     pub hazard_level: HazardLevel,
+    /// When the site opens each day, "HH:MM", with `closes_at`. Both absent: open around the
+    /// clock (or not recorded), so "every 2 hours while open" counts the whole day.
+    #[uniffi(default = None)]
+    pub opens_at: Option<String>,
+    /// When it closes, "HH:MM" (after midnight is fine: "02:00").
+    #[uniffi(default = None)]
+    pub closes_at: Option<String>,
+    /// Absent: not specified, and wherever a rule depends on it the stricter reading applies.
+    #[uniffi(default = None)]
+    pub subtype: Option<SiteSubtype>,
+    /// Pupils board (寄宿制).
+    #[uniffi(default = false)]
+    pub boarding: bool,
+    /// The premises are in a residential building, e.g. a shop under flats (商业服务网点).
+    #[uniffi(default = false)]
+    pub in_residential_building: bool,
+    /// Staff sleep in a dormitory on the site (员工宿舍).
+    #[uniffi(default = false)]
+    pub staff_dormitory: bool,
+    /// Work produces or handles combustible dust (涉爆粉尘).
+    #[uniffi(default = false)]
+    pub combustible_dust: bool,
+    /// Welding, cutting or other hot work (动火作业) is done on the site.
+    #[uniffi(default = false)]
+    pub hot_work: bool,
+    /// The site has a fire control room (消防控制室).
+    #[uniffi(default = false)]
+    pub fire_control_room: bool,
 }
 
 /// A site to create.

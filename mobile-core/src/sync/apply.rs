@@ -6,15 +6,21 @@
 //! and changes that came from the feed. A local change is never counted as synced unless it was
 //! part of an accepted push. The workspace is locked per document, not for the whole answer, so
 //! the app stays usable while a page is applied.
+//!
+//! A refusal refuses only what broke a rule: once the document is reset to the server's copy,
+//! the refused version's pieces that the model still allows are written again on top of it
+//! (`reapply::after_refusal`), and only the others stay in the quarantine.
 
 use super::error::{Result, SyncError};
 use super::plan::{Planned, same_heads};
 use super::quarantine::{self, RefusedWork};
+use super::reapply;
 use super::session::with_ws;
 use super::state::SyncState;
 use super::wire::{self, FeedEntry, PushResult, PushStatus};
-use crate::workspace::{Workspace, kind_name};
+use crate::workspace::{Authors, Workspace, kind_name};
 use automerge::ChangeHash;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -23,6 +29,8 @@ use std::sync::Mutex;
 pub struct ResultsApplied {
     pub accepted: u32,
     pub refused: Vec<RefusedWork>,
+    /// Refused documents that got pieces written again: they have changes to push.
+    pub reapplied: Vec<String>,
 }
 
 /// What a feed page did.
@@ -55,14 +63,18 @@ fn accepted_heads(ws: &mut Workspace, p: &Planned, server: &[String]) -> Result<
     }
 }
 
-/// Saves the device's version in the quarantine, then resets the document to the server's copy
-/// (or removes it when the server has none). Returns the entry and the heads afterwards.
+/// Saves the device's version in the quarantine, resets the document to the server's copy (or
+/// removes it when the server has none), then writes again what of the version is still allowed
+/// (nothing with `retry`). Returns the entry, the heads of the server's copy, and whether
+/// anything was written again.
 fn refuse(
     ws: &mut Workspace,
     root: &Path,
     r: &PushResult,
     server_doc: Option<&[u8]>,
-) -> Result<(RefusedWork, Vec<ChangeHash>)> {
+    authors: &Authors,
+    retry: bool,
+) -> Result<(RefusedWork, Vec<ChangeHash>, bool)> {
     let id = &r.doc_id;
     let (rule, reason) = match &r.refusal {
         Some(f) => (f.rule.clone(), f.reason.clone()),
@@ -76,6 +88,7 @@ fn refuse(
         .map(|s| (kind_name(s.kind).to_owned(), s.title.clone()))
         .unwrap_or_default();
     let work = RefusedWork {
+        id: String::new(),
         doc_id: id.clone(),
         kind,
         title,
@@ -84,30 +97,38 @@ fn refuse(
         at: ws.now(),
         heads: Vec::new(),
         file: String::new(),
+        by_server: true,
+        kept: Vec::new(),
+        held: Vec::new(),
     };
+    if !ws.has_doc(id) {
+        let after = ws.replace_doc(id, server_doc)?;
+        return Ok((work, after, false));
+    }
     // The quarantine is durable before the document is touched: a crash between the two leaves
     // the work twice (quarantine and document), never nowhere.
-    let kept = if ws.has_doc(id) {
-        let heads = ws.doc_heads(id)?;
-        let bytes = ws.save_doc(id)?;
-        quarantine::keep(root, work, &heads, &bytes)?
-    } else {
-        work
-    };
+    let heads = ws.doc_heads(id)?;
+    let bytes = ws.save_doc(id)?;
+    let kept = quarantine::keep(root, work, &heads, &bytes)?;
     let after = ws.replace_doc(id, server_doc)?;
-    Ok((kept, after))
+    let (work, changed) = reapply::after_refusal(ws, kept, &bytes, authors, retry)?;
+    Ok((work, after, changed))
 }
 
 /// Applies the per-document results of an answer to the documents pushed in `sent`. Updates
-/// `synced` in `state`; the caller persists it.
+/// `synced` in `state`; the caller persists it. A refusal of a document in `retried` (pushed
+/// again after its allowed pieces were written again) writes nothing again.
 pub fn results(
     ws: &Mutex<Workspace>,
     state: &mut SyncState,
     root: &Path,
     sent: &[Planned],
     results: &[PushResult],
+    retried: &BTreeSet<String>,
 ) -> Result<ResultsApplied> {
     let mut out = ResultsApplied::default();
+    let known = state.known_users();
+    let authors = with_ws(ws, |w| w.authors(w.provisional_users(&known)))?;
     for r in results {
         // A result for a document not sent in this request says nothing about this device's
         // changes; one missing for a sent document leaves it to be pushed again.
@@ -125,8 +146,14 @@ pub fn results(
                     Some(b) => Some(wire::decode(b, "server_doc")?),
                     None => None,
                 };
-                let (work, heads) = with_ws(ws, |w| refuse(w, root, r, server_doc.as_deref()))??;
+                let retry = retried.contains(&r.doc_id);
+                let (work, heads, changed) = with_ws(ws, |w| {
+                    refuse(w, root, r, server_doc.as_deref(), &authors, retry)
+                })??;
                 state.set_synced(&r.doc_id, &heads);
+                if changed {
+                    out.reapplied.push(r.doc_id.clone());
+                }
                 out.refused.push(work);
             }
         }

@@ -5,14 +5,17 @@
 //! - [`http`] talks HTTP, [`wire`] holds the JSON bodies, [`session`] the tokens and actor
 //!   registration.
 //! - [`state`] is what persists between syncs; [`plan`] decides what to push; [`apply`] takes in
-//!   results and the feed; [`quarantine`] keeps refused work; [`upload`] sends photos.
+//!   results and the feed; [`quarantine`] keeps refused work and [`reapply`] acts on it;
+//!   [`adopt`] takes on work made before the first login; [`upload`] sends photos.
 //! - [`run`] puts the steps together.
 
+pub mod adopt;
 pub mod apply;
 pub mod error;
 pub mod http;
 pub mod plan;
 pub mod quarantine;
+pub mod reapply;
 pub mod run;
 pub mod session;
 pub mod state;

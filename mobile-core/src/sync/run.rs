@@ -1,7 +1,10 @@
 //! One sync, in the protocol's order (§3 "Order of a device's sync"): refresh the token when
 //! needed, register the actor, upload photos, then push and pull until the feed has no more.
 //! Progress is persisted after every step, so a sync cut off anywhere resumes where it stopped.
+//! Before anything, work still made under a provisional identity is adopted (a login does that
+//! too; this catches a login cut off before it finished).
 
+use super::adopt::adopt;
 use super::apply::{self, ResultsApplied};
 use super::error::{Result, SyncError};
 use super::plan::{self, BATCH_DOCS};
@@ -10,7 +13,7 @@ use super::session::{Conn, identity_of, with_ws};
 use super::upload::upload_pending;
 use super::wire::{SyncRequest, SyncResponse};
 use crate::workspace::Workspace;
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -44,6 +47,9 @@ pub struct Report {
     /// Documents sent.
     pub pushed: u32,
     pub accepted: u32,
+    /// Per document refused in this sync, its last refusal with what of it was written again
+    /// and pushed (`kept`) and what is held (`held`, then listed in the quarantine); also work
+    /// made before the first login that the signed-in user may not do (`by_server` false).
     pub refused: Vec<RefusedWork>,
     /// (doc id, why) of documents the server would not read as a request (too large, say); they
     /// stay unsynced on the device and are tried again on the next sync.
@@ -100,6 +106,9 @@ fn steps(
         )
     })?;
 
+    let provisional = with_ws(ws, |w| w.provisional_users(&conn.state.known_users()))?;
+    report.refused = adopt(ws, &conn.state, provisional)?;
+
     conn.register_actor(&user_id, &actor)?;
 
     // Photos first, so evidence is on the server before the documents that reference it. The
@@ -124,10 +133,12 @@ fn push_pull(
     report: &mut Report,
     progress: &dyn Fn(Progress),
 ) -> Result<()> {
-    // Documents are chosen once: each is pushed at most once per sync, so edits made while it
-    // runs wait for the next one and the loop always ends.
+    // Documents are chosen once: each is pushed at most once per sync, and once more after a
+    // refusal whose allowed pieces were written again, so edits made while it runs wait for the
+    // next one and the loop always ends.
     let mut queue: VecDeque<String> = with_ws(ws, |w| plan::to_push(w, &conn.state))?.into();
-    let total = queue.len() as u32;
+    let mut retried = BTreeSet::new();
+    let mut total = queue.len() as u32;
     let mut done = 0u32;
     let mut max_docs = BATCH_DOCS;
     let mut resynced = false;
@@ -176,11 +187,24 @@ fn push_pull(
         }
         let answer: SyncResponse = reply.json()?;
 
-        let ResultsApplied { accepted, refused } =
-            apply::results(ws, &mut conn.state, root, &batch, &answer.results)?;
+        let ResultsApplied {
+            accepted,
+            refused,
+            reapplied,
+        } = apply::results(ws, &mut conn.state, root, &batch, &answer.results, &retried)?;
         report.pushed += batch.len() as u32;
         report.accepted += accepted;
-        report.refused.extend(refused);
+        for work in refused {
+            // A document refused again after its retry is told once, as it stands now.
+            report.refused.retain(|w| w.doc_id != work.doc_id);
+            report.refused.push(work);
+        }
+        for id in reapplied {
+            if retried.insert(id.clone()) {
+                queue.push_back(id);
+                total += 1;
+            }
+        }
         done += batch.len() as u32;
         if pushing {
             progress(Progress {

@@ -72,7 +72,9 @@ fn note_scope(state: &mut SyncState, user: &WireUser) {
     state.scope = Some(next);
 }
 
-/// Logs in and makes the server's user the workspace's identity. Returns that identity.
+/// Logs in and makes the server's user the workspace's identity, then adopts for that user the
+/// work done on this device before (under a provisional identity, never synced): see
+/// [`super::adopt`]. Returns the identity.
 pub fn login(
     ws: &Mutex<Workspace>,
     server_url: &str,
@@ -103,6 +105,10 @@ pub fn login(
         .ok_or_else(|| SyncError::Malformed("the login answer names no user".into()))?;
     let identity = identity_of(&user, &device_id)?;
     let (mut state, _) = SyncState::load(&root)?;
+    // Taken before the server's user is recorded, so that a provisional identity with the
+    // server's own user id still counts as one.
+    let known = state.known_users();
+    let provisional = with_ws(ws, |w| w.provisional_users(&known))?;
     if state.server_url.as_deref() != Some(url.as_str()) {
         // Heads synced with, and a cursor of, another server mean nothing to this one.
         state = SyncState::for_server(&url);
@@ -112,6 +118,7 @@ pub fn login(
     note_scope(&mut state, &user);
     state.save(&root)?;
     with_ws(ws, |w| w.set_identity(identity.clone()))??;
+    super::adopt::adopt(ws, &state, provisional)?;
     Ok(identity)
 }
 

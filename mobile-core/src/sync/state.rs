@@ -154,6 +154,15 @@ impl SyncState {
         }
     }
 
+    /// Users this state knows a server has: those with registered actors and the session's.
+    pub fn known_users(&self) -> BTreeSet<String> {
+        let mut users: BTreeSet<String> = self.registered.keys().cloned().collect();
+        if let Some(s) = &self.session {
+            users.insert(s.user_id.clone());
+        }
+        users
+    }
+
     /// Whether `actor` is registered for `user`.
     pub fn is_registered(&self, user: &str, actor: &str) -> bool {
         self.registered

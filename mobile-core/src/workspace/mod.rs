@@ -2,17 +2,21 @@
 //! user, and every operation they can do offline. Each operation checks the shared permission and
 //! lifecycle rules before it writes anything, and returns only once its change is on disk.
 
+mod authors;
 mod error;
 mod hazards;
 mod inspections;
+mod reapply;
 mod remote;
 mod sites;
 mod summary;
 mod tasks;
 
+pub use authors::Authors;
 pub use error::{Error, Result};
 pub use hazards::{HazardFilter, NewHazard, is_overdue};
 pub use inspections::PhotoInput;
+pub use reapply::{FOREIGN_RULE, Onto, Part, Rebuilt};
 pub use remote::Outgoing;
 pub use summary::DocSummary;
 pub use tasks::SiteTask;
@@ -26,7 +30,7 @@ use closeloop_model::lifecycle::Millis;
 use closeloop_model::permission::{Action, authorize};
 use closeloop_model::roles::{Actor, Role, Scope, SiteRef};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The signed-in user, as the server described them at login.
@@ -47,6 +51,10 @@ struct Meta {
     /// One automerge actor per user on this device, so every change names who made it.
     actors: BTreeMap<String, String>,
     utc_offset_minutes: i32,
+    /// Users a server has described at login; any other user of this device is a provisional
+    /// identity, whose work is taken on by the next user to sign in.
+    #[serde(default)]
+    described: BTreeSet<String>,
 }
 
 /// Where the time comes from; tests replace it.
@@ -119,6 +127,7 @@ impl Workspace {
                 identity: identity.clone(),
                 actors: BTreeMap::new(),
                 utc_offset_minutes,
+                described: BTreeSet::new(),
             },
             Err(e) => return Err(e.into()),
         };

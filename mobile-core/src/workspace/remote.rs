@@ -182,9 +182,11 @@ impl Workspace {
     }
 
     /// Takes on the identity the server gave at login (another user, or new grids or sites), and
-    /// makes later local changes use that user's actor on this device. Durable on return.
+    /// makes later local changes use that user's actor on this device. The user counts as
+    /// described by a server from now on (see [`Workspace::provisional_users`]). Durable on return.
     pub fn set_identity(&mut self, identity: Identity) -> Result<()> {
         let mut meta = self.meta.clone();
+        meta.described.insert(identity.user_id.clone());
         meta.actors
             .entry(identity.user_id.clone())
             .or_insert_with(|| random_hex(16));

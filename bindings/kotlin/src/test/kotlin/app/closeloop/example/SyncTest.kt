@@ -50,12 +50,12 @@ class ProgressLog : SyncListener {
  * Who the app opens the workspace as before the first login: only the device is known. Login
  * replaces the rest with the server's description of the user.
  */
-fun signedOut(username: String) = UserIdentity(
+fun signedOut(username: String, gridIds: List<String> = emptyList()) = UserIdentity(
     userId = username,
     displayName = username,
     role = UserRole.INSPECTOR,
     orgId = "",
-    gridIds = emptyList(),
+    gridIds = gridIds,
     siteIds = emptyList(),
     deviceId = "$username-phone-${UUID.randomUUID()}",
 )
@@ -78,8 +78,38 @@ class SyncTest {
         serverUrl = url
     }
 
-    private suspend fun phone(username: String): Workspace =
-        openWorkspace(File(dir, username).path, signedOut(username), UTC_PLUS_8)
+    private suspend fun phone(username: String, gridIds: List<String> = emptyList()): Workspace =
+        openWorkspace(File(dir, username).path, signedOut(username, gridIds), UTC_PLUS_8)
+
+    @Test
+    fun `work from before the first login in a grid that is not yours is held, re-applied and dismissed`() =
+        runBlocking<Unit> {
+            phone("wang", listOf("grid-2")).use { wang ->
+                val site = wang.createSite(restaurant().copy(gridId = "grid-2"))
+                wang.login(serverUrl, "wang", demoPassword("wang"))
+
+                val held = wang.quarantined()
+                assertEquals(setOf(site.id, "tasks-${site.id}"), held.map { it.docId }.toSet())
+                for (q in held) {
+                    assertEquals(false, q.byServer)
+                    assertEquals("placement.unknown_grid", q.rule)
+                    assertTrue("grid-2" in q.reason, q.reason)
+                    assertEquals(listOf("document"), q.held.map { it.kind })
+                    assertEquals(emptyList(), q.kept)
+                }
+                assertEquals(emptyList(), wang.sites(), "not guessed into another grid")
+
+                val entry = held.single { it.docId == site.id }
+                val again = wang.reapplyQuarantined(entry.entryId)
+                assertEquals(listOf("placement.unknown_grid"), again.held.map { it.rule })
+                assertEquals(2, wang.quarantined().size)
+
+                held.forEach { wang.dismissQuarantined(it.entryId) }
+                assertEquals(emptyList(), wang.quarantined())
+                assertTrue(File(dir, "wang/quarantine/dismissed/${entry.entryId}.automerge").exists())
+                assertFailsWith<CoreException.NotFound> { wang.dismissQuarantined(entry.entryId) }
+            }
+        }
 
     @Test
     fun `an inspector's hazard reaches the supervisor through the server`() = runBlocking<Unit> {

@@ -6,7 +6,10 @@
 //! ```
 //! With a command it runs that one command; without, it reads commands from standard input
 //! (type `help`). Everything is stored offline in DIR, exactly as the phone stores it. After
-//! `login URL USER PASSWORD`, `--user` can be left out: the signed-in user carries on.
+//! `login URL USER PASSWORD`, `--user` can be left out: the signed-in user carries on. Work done
+//! before the first login is taken on by it; what did not go through is under `quarantine`.
+
+mod quarantine;
 
 use closeloop::workspace::{HazardFilter, Identity, NewHazard, PhotoInput, Workspace};
 use closeloop_checklists::{Answer, Purpose, SiteProfile};
@@ -38,6 +41,9 @@ const HELP: &str = "commands:
   login URL USER PASSWORD                sign in to a Closeloop server
   sync                                   upload photos, push changes, pull others' changes
   logout                                 sign out (offline work is kept)
+  quarantine                             work that did not go through: rule, reason, kept and held
+  reapply ENTRY                          write again what is still allowed of an entry (next sync sends it)
+  dismiss ENTRY                          take an entry off the list (it stays on disk for support)
   help | quit";
 
 struct Opts {
@@ -415,7 +421,7 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                     "signed in as {} ({}), organisation {}",
                     id.user_id, id.role, id.scope.org_id
                 ));
-                Ok(())
+                self.not_taken_on()
             }
             Some("logout") => {
                 let root = self.ws().root().to_owned();
@@ -424,25 +430,25 @@ impl<R: BufRead, W: Write> Shell<'_, R, W> {
                 Ok(())
             }
             Some("sync") => {
-                let out = &mut *self.out;
                 let r = closeloop::sync::sync(&self.ws, &|_| {}).map_err(e)?;
-                let _ = writeln!(
-                    out,
+                self.say(format!(
                     "uploaded {} file(s), pushed {} document(s) ({} accepted), received {} change batch(es)",
                     r.uploaded, r.pushed, r.accepted, r.received
-                );
+                ));
                 for (sha, why) in &r.upload_failures {
-                    let _ = writeln!(
-                        out,
+                    self.say(format!(
                         "  photo {} not uploaded: {why}",
                         &sha[..12.min(sha.len())]
-                    );
+                    ));
                 }
                 for w in &r.refused {
-                    let _ = writeln!(out, "  refused {:?}", w);
+                    self.show_work(w);
                 }
                 Ok(())
             }
+            Some("quarantine") => self.list_quarantine(),
+            Some("reapply") => self.reapply(arg(1)?),
+            Some("dismiss") => self.dismiss(arg(1)?),
             Some("outbox") => {
                 let n = self.ws().blobs().pending().map_err(e)?.len();
                 self.say(format!("{n} file(s) waiting for upload"));
