@@ -145,11 +145,22 @@ pub struct Phone {
     pub progress: Arc<Progress>,
     pub dir: tempfile::TempDir,
     rt: tokio::runtime::Runtime,
+    /// The demo username this phone logs in as.
+    username: String,
 }
 
 impl Phone {
     /// Opens a fresh workspace and logs in as a demo user (password `<user>-demo-pass`).
     pub fn login(server_url: &str, username: &str) -> Phone {
+        let mut phone = Phone::offline(username, &[]);
+        phone.log_in(server_url);
+        phone
+    }
+
+    /// A new phone that has never logged in: the workspace opened as the app opens it before
+    /// the first login, under a provisional identity (the typed-in user name, the `grids` the
+    /// worker says they work in, no organisation). `user` is that identity until [`Phone::log_in`].
+    pub fn offline(username: &str, grids: &[&str]) -> Phone {
         let dir = tempfile::tempdir().expect("tmp");
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -161,7 +172,7 @@ impl Phone {
             display_name: username.into(),
             role: UserRole::Inspector,
             org_id: String::new(),
-            grid_ids: vec![],
+            grid_ids: grids.iter().map(|g| g.to_string()).collect(),
             site_ids: vec![],
             device_id: format!(
                 "{username}-phone-{}",
@@ -173,22 +184,29 @@ impl Phone {
         };
         let folder = dir.path().join("ws").to_string_lossy().into_owned();
         let ws = rt
-            .block_on(api::open_workspace(folder, provisional, 480))
+            .block_on(api::open_workspace(folder, provisional.clone(), 480))
             .expect("workspace opens");
-        let user = rt
-            .block_on(ws.login(
-                server_url.to_owned(),
-                username.to_owned(),
-                format!("{username}-demo-pass"),
-            ))
-            .expect("login");
         Phone {
             ws,
-            user,
+            user: provisional,
             progress: Arc::new(Progress::default()),
             dir,
             rt,
+            username: username.to_owned(),
         }
+    }
+
+    /// Logs in as the demo user of this phone's name; `user` becomes the server's description.
+    pub fn log_in(&mut self, server_url: &str) {
+        let username = &self.username;
+        self.user = self
+            .rt
+            .block_on(self.ws.login(
+                server_url.to_owned(),
+                username.clone(),
+                format!("{username}-demo-pass"),
+            ))
+            .expect("login");
     }
 
     /// Runs an async API call to completion.
@@ -221,6 +239,7 @@ impl Phone {
             progress,
             dir,
             rt,
+            username,
         } = self;
         drop(ws);
         let identity = closeloop::workspace::Identity {
@@ -258,6 +277,7 @@ impl Phone {
             progress,
             dir,
             rt,
+            username,
         }
     }
 
@@ -287,4 +307,75 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// An access token of a demo user, from a login on a device of its own (as a supervisor's
+/// browser would hold one), for reading the tracking API.
+pub fn token(server_url: &str, username: &str) -> String {
+    let body = serde_json::json!({
+        "username": username,
+        "password": format!("{username}-demo-pass"),
+        "device_id": format!("{username}-console"),
+    });
+    let r = adversary::call(
+        "POST",
+        &format!("{server_url}/v1/auth/login"),
+        None,
+        Some(body.to_string().as_bytes()),
+        &[("content-type", "application/json")],
+    );
+    assert_eq!(r.status, 200, "login {username}: {}", r.body);
+    r.body["access_token"]
+        .as_str()
+        .expect("access token")
+        .to_owned()
+}
+
+/// `GET` of the tracking API with a token: the status and the body as JSON.
+pub fn get(server_url: &str, token: &str, path: &str) -> adversary::Res {
+    adversary::call(
+        "GET",
+        &format!("{server_url}{path}"),
+        Some(token),
+        None,
+        &[],
+    )
+}
+
+/// The profile of `checklists/profiles/restaurant-lpg.toml` as the app enters it: a 300 m²
+/// restaurant cooking on bottled gas.
+pub fn restaurant_profile() -> api::SiteProfile {
+    use api::{GasSupply, HazardLevel, Jurisdiction, PremisesType};
+    api::SiteProfile {
+        jurisdiction: Jurisdiction::China,
+        premises: PremisesType::Restaurant,
+        floor_area_m2: 300.0,
+        storeys: 1,
+        building_height_m: 5.0,
+        below_ground: false,
+        occupants: 120,
+        sleepers: 0,
+        public_gathering_place: true,
+        key_fire_safety_unit: false,
+        public_institution: false,
+        gas: GasSupply::Lpg,
+        kitchen: true,
+        ebike_parking: false,
+        ebike_charging: false,
+        flammable_goods: false,
+        mixed_living: false,
+        hydrants: true,
+        sprinklers: false,
+        fire_alarm: false,
+        hazard_level: HazardLevel::Medium,
+        opens_at: None,
+        closes_at: None,
+        subtype: None,
+        boarding: false,
+        in_residential_building: false,
+        staff_dormitory: false,
+        combustible_dust: false,
+        hot_work: false,
+        fire_control_room: false,
+    }
 }

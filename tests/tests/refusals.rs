@@ -208,20 +208,24 @@ fn an_owner_accepting_their_own_rectification_is_refused() {
         vec![(hz.clone(), "hazard.accept.supervisor_only".to_owned())],
         "{report:?}"
     );
-    // The refusal cost the rectification too (it was in the same document push), but it is kept in
-    // quarantine, and redoing it honestly works.
+    // The refusal refuses only the acceptance: the rectification in the same push was written
+    // again on the server's copy and sent in the same sync; the acceptance stays in quarantine.
     let now = zhang.run(zhang.ws.hazard(hz.clone())).expect("hazard");
-    assert_eq!(now.summary.status, Some(HazardStatus::Assigned));
-    assert_eq!(zhang.run(zhang.ws.quarantined()).expect("q").len(), 1);
-    zhang
-        .run(zhang.ws.act_on_hazard(
-            hz.clone(),
-            HazardAction::SubmitRectification,
-            "again".into(),
-            vec![zhang.take_photo("after2", 4)],
-        ))
-        .expect("rectify");
+    assert_eq!(
+        now.summary.status,
+        Some(HazardStatus::RectificationSubmitted)
+    );
+    let q = zhang.run(zhang.ws.quarantined()).expect("q");
+    assert_eq!(q.len(), 1);
+    assert_eq!(q[0].kept[0].label, "rectification_submitted");
+    assert_eq!(q[0].held[0].id, "self-accept");
     assert!(zhang.sync().refused.is_empty());
+    let li = Phone::login(cluster.url(), "li");
+    li.sync();
+    assert_eq!(
+        li.run(li.ws.hazard(hz)).expect("hz").summary.status,
+        Some(HazardStatus::RectificationSubmitted)
+    );
 }
 
 #[test]
