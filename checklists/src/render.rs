@@ -108,7 +108,7 @@ fn answer_text(a: &Answer) -> String {
 fn item(out: &mut String, lang: Lang, n: usize, i: &ChecklistItem, superseded: &[&str]) {
     let (first, second) = pair(lang, &i.text_zh, &i.text_en);
     let advisory = if i.advisory {
-        pair(lang, "[建议 宜] ", "[ADVISORY] ").0
+        pair(lang, "[建议] ", "[ADVISORY] ").0
     } else {
         ""
     };
