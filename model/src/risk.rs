@@ -118,6 +118,23 @@ fn factor(id: &str, points: u32, en: String, zh: String) -> Factor {
     }
 }
 
+/// How a Chinese district names each premises type, for the grade's explanation.
+fn premises_zh(p: Premises) -> &'static str {
+    match p {
+        Premises::SmallShop => "小商店",
+        Premises::Restaurant => "餐饮场所",
+        Premises::Hotel => "宾馆",
+        Premises::EntertainmentVenue => "娱乐场所",
+        Premises::Warehouse => "仓库",
+        Premises::FactoryWorkshop => "生产车间",
+        Premises::HighRiseResidential => "高层住宅",
+        Premises::ResidentialCompound => "住宅小区",
+        Premises::SchoolKindergarten => "学校幼儿园",
+        Premises::ClinicCareHome => "医疗养老机构",
+        Premises::Office => "办公场所",
+    }
+}
+
 fn premises_points(p: Premises) -> u32 {
     match p {
         Premises::EntertainmentVenue => 14,
@@ -135,7 +152,7 @@ pub fn inherent(profile: &SiteProfile) -> Vec<Factor> {
         "inherent.premises",
         premises_points(profile.premises),
         format!("premises type {}", profile.premises),
-        format!("场所类型 {}", profile.premises),
+        format!("场所类型：{}", premises_zh(profile.premises)),
     )];
     let mut add = |cond: bool, id: &str, pts: u32, en: &str, zh: &str| {
         if cond {
@@ -305,7 +322,6 @@ pub fn grade(profile: &SiteProfile, live: &LiveState, cfg: &RiskConfig) -> RiskG
 #[cfg(test)]
 mod tests {
     use super::*;
-
 
     /// A quiet corner shop; read from TOML so that fields the profile gains keep their defaults.
     fn shop() -> SiteProfile {

@@ -222,6 +222,11 @@ fn a_failed_item_prefills_the_hazard_report() {
     let now = Date::parse("2026-11-21").expect("date").start_millis(480) + 10 * 3_600_000;
     let r = inspection::report_from_item(exits, c.jurisdiction, "marked failed", now, 480);
     assert!(r.title.starts_with("不符合：疏散通道"), "{}", r.title);
+    assert!(
+        !r.title.contains("marked failed"),
+        "a plain fail adds nothing: {}",
+        r.title
+    );
     assert_eq!(r.item_id.as_deref(), Some("fire-law.exits-clear"));
     // GB 35181-2017 was withdrawn on 2025-11-01: a failure today is never stamped with its
     // element (the checklist keeps it only as a historical reference).

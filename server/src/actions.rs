@@ -23,16 +23,60 @@ use std::collections::HashSet;
 pub const CONSOLE_DEVICE: &str = "console";
 
 /// A decision: an event of the hazard lifecycle, as the hazard document stores events (`type`
-/// and its fields), with a note and photos already uploaded.
-// No `deny_unknown_fields`: serde does not support it beside `flatten`.
+/// and its fields), with a note and photos already uploaded. The body is closed: a property that
+/// is not the kind's is refused, not ignored.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "DecisionBody")]
 pub struct Decision {
-    #[serde(flatten)]
     pub kind: EventKind,
-    #[serde(default)]
     pub note: String,
-    #[serde(default)]
     pub photos: Vec<String>,
+}
+
+/// Every property a decision may have (serde's `deny_unknown_fields` does not work beside
+/// `flatten`, so the closed shape is spelled out and the kind's own fields checked after).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DecisionBody {
+    #[serde(rename = "type")]
+    kind: String,
+    assignee: Option<String>,
+    deadline: Option<i64>,
+    measure: Option<String>,
+    reason: Option<String>,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    photos: Vec<String>,
+}
+
+impl TryFrom<DecisionBody> for Decision {
+    type Error = String;
+
+    fn try_from(b: DecisionBody) -> Result<Decision, String> {
+        let mut fields = serde_json::Map::new();
+        fields.insert("type".into(), b.kind.clone().into());
+        let given = [
+            ("assignee", b.assignee.map(serde_json::Value::from)),
+            ("deadline", b.deadline.map(serde_json::Value::from)),
+            ("measure", b.measure.map(serde_json::Value::from)),
+            ("reason", b.reason.map(serde_json::Value::from)),
+        ];
+        for (k, v) in given.iter().filter_map(|(k, v)| Some((*k, v.clone()?))) {
+            fields.insert(k.into(), v);
+        }
+        let kind: EventKind = serde_json::from_value(fields.clone().into())
+            .map_err(|e| format!("not a decision of type `{}`: {e}", b.kind))?;
+        let own = serde_json::to_value(&kind).map_err(|e| e.to_string())?;
+        if let Some(k) = fields.keys().find(|k| own.get(k.as_str()).is_none()) {
+            return Err(format!("`{k}` is not a field of a `{}` decision", b.kind));
+        }
+        Ok(Decision {
+            kind,
+            note: b.note,
+            photos: b.photos,
+        })
+    }
 }
 
 /// Why a decision was not recorded, in the terms of the rule that stopped it.

@@ -95,6 +95,14 @@ pub struct Config {
     /// Bounds on an evidence photo: its edges and pixels, checked by decoding it.
     pub max_photo_edge: u32,
     pub max_photo_pixels: u64,
+    /// A console session lasts this long at most, and ends after this long unused.
+    pub console_session_hours: i64,
+    pub console_idle_minutes: i64,
+    /// Mark console cookies `Secure` (set it when the server is reached over TLS; behind a proxy
+    /// with `trust_forwarded_for`, `X-Forwarded-Proto: https` does it per request).
+    pub console_secure_cookies: bool,
+    /// The time zone the console shows times in, minutes east of UTC.
+    pub console_utc_offset_minutes: i32,
 }
 
 /// The server's budget for one pushed document: the model's defaults, tightened where the
@@ -185,6 +193,10 @@ impl Default for Config {
             max_sync_request_ops: 200_000,
             max_photo_edge: 4096,
             max_photo_pixels: 12_000_000,
+            console_session_hours: 12,
+            console_idle_minutes: 120,
+            console_secure_cookies: false,
+            console_utc_offset_minutes: 480,
         }
     }
 }
@@ -308,6 +320,16 @@ impl Config {
             }
             "max_photo_edge" => self.max_photo_edge = unsigned(value)? as u32,
             "max_photo_pixels" => self.max_photo_pixels = unsigned(value)?,
+            "console_session_hours" => self.console_session_hours = unsigned(value)? as i64,
+            "console_idle_minutes" => self.console_idle_minutes = unsigned(value)? as i64,
+            "console_secure_cookies" => self.console_secure_cookies = boolean(value)?,
+            "console_utc_offset_minutes" => {
+                let m = num(value)?;
+                if !closeloop_model::doc::site::valid_offset(m) {
+                    return Err(err(key, "a time zone between -720 and 840 minutes"));
+                }
+                self.console_utc_offset_minutes = m as i32
+            }
 
             "jwt_keys" => {
                 // kid=secret,kid=secret
@@ -444,6 +466,8 @@ impl Config {
             ("max_sync_request_ops", self.max_sync_request_ops),
             ("max_photo_edge", u64::from(self.max_photo_edge)),
             ("max_photo_pixels", self.max_photo_pixels),
+            ("console_session_hours", self.console_session_hours as u64),
+            ("console_idle_minutes", self.console_idle_minutes as u64),
         ] {
             if v == 0 {
                 return Err(err(key, "must be at least 1"));

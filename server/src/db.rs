@@ -49,6 +49,11 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 "projections",
                 include_str!("../../migrations/sqlite/0005_projections.sql"),
             ),
+            (
+                6,
+                "console",
+                include_str!("../../migrations/sqlite/0006_console.sql"),
+            ),
         ],
         Engine::Postgres => &[
             (
@@ -75,6 +80,11 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 5,
                 "projections",
                 include_str!("../../migrations/postgres/0005_projections.sql"),
+            ),
+            (
+                6,
+                "console",
+                include_str!("../../migrations/postgres/0006_console.sql"),
             ),
         ],
     };

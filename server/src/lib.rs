@@ -9,6 +9,7 @@ pub mod background;
 pub mod blobs;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -260,6 +261,7 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .route("/v1/openapi.json", get(openapi))
+        .merge(console::router().layer(middleware::from_fn(console_headers)))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(method_not_allowed)
         // Handlers read bodies themselves with their own limits, deadlines and JSON errors.
@@ -273,6 +275,21 @@ async fn method_not_allowed(method: axum::http::Method) -> error::ApiError {
     error::ApiError::MethodNotAllowed(format!("{method} is not served here"))
 }
 
+/// The console's pages may run their own script and styles (nothing else); the API's answers
+/// may run nothing at all (see [`security_headers`]).
+async fn console_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(console::PAGE_CSP),
+    );
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    res
+}
+
 /// Nothing this server answers is to be sniffed as another type, framed, or run as a page: photos
 /// and JSON alike.
 async fn security_headers(req: Request, next: Next) -> Response {
@@ -283,10 +300,12 @@ async fn security_headers(req: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
-    );
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+        );
+    }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::REFERRER_POLICY,
@@ -303,6 +322,7 @@ pub async fn launch(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    console::sweep_sessions(state.clone());
     let draining = state.shutdown.clone();
     let grace = std::time::Duration::from_secs(state.config.shutdown_grace_seconds);
     let begin = draining.clone();

@@ -100,6 +100,40 @@ fn a_supervisor_decides_over_http_under_the_pushs_rules() {
         (r.status, r.body["error"].as_str()),
         (403, Some("hazard.too_long"))
     );
+    // The body is closed: a field of another kind, or of no kind, is refused, not ignored.
+    let r = act(
+        &s,
+        &li,
+        "hzd-act-1",
+        json!({"type": "accepted", "reason": "x"}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`reason`"),
+        "{}",
+        r.body
+    );
+    let r = act(
+        &s,
+        &li,
+        "hzd-act-1",
+        json!({"type": "commented", "site_id": "s"}),
+    );
+    assert_eq!(r.status, 400, "{}", r.body);
+    let r = act(
+        &s,
+        &li,
+        "hzd-act-1",
+        json!({"type": "assigned", "assignee": "zhang"}),
+    );
+    assert_eq!(
+        r.status, 400,
+        "an assignment needs its deadline: {}",
+        r.body
+    );
     let r = act(
         &s,
         &li,

@@ -81,7 +81,11 @@ fn json_bodies_outside_their_schema_are_refused() {
             Value::Bool(false),
             "{path} schema is closed"
         );
-        let url = format!("{}{}", s.url, path.replace("{user_id}", "x"));
+        let url = format!(
+            "{}{}",
+            s.url,
+            path.replace("{user_id}", "x").replace("{id}", "x")
+        );
         // An unknown property, and (where there are required ones) nothing else.
         let r = call(
             method,

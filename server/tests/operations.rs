@@ -96,7 +96,12 @@ fn readiness_metrics_and_request_ids() {
     assert!(metric(&m, "closeloop_db_pool_max_connections").is_some_and(|n| n >= 1.0));
 
     let guarded = TestServer::start_with(|c| c.metrics_token = Some("scrape-me".into()));
-    assert_eq!(text(&format!("{}/metrics", guarded.url), None).0, 401);
+    let (status, body) = text(&format!("{}/metrics", guarded.url), None);
+    assert_eq!(status, 401);
+    assert!(
+        body.contains("\"error\":\"token_invalid\""),
+        "the API's error body: {body}"
+    );
     assert_eq!(
         text(&format!("{}/metrics", guarded.url), Some("wrong")).0,
         401

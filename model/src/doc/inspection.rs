@@ -251,6 +251,9 @@ fn given(v: &AnswerValue) -> &'static str {
     }
 }
 
+/// The reason of a pass/fail item answered "fail": the item's own text says what is wrong.
+pub const MARKED_FAILED: &str = "marked failed";
+
 /// Judges `value` against `item` on `today`. Dates pass while `today` is on or before the day the
 /// maximum age runs out.
 pub fn evaluate(
@@ -267,7 +270,7 @@ pub fn evaluate(
         (_, AnswerValue::NotApplicable) => Outcome::NotApplicable,
         (Answer::PassFail, AnswerValue::Pass) => Outcome::Pass,
         (Answer::PassFail, AnswerValue::Fail) => Outcome::Fail {
-            reason: "marked failed".to_owned(),
+            reason: MARKED_FAILED.to_owned(),
         },
         (Answer::PassFail, _) => return Err(wrong("pass, fail or n/a")),
         (Answer::Count { min }, AnswerValue::Count { value }) => {
@@ -335,10 +338,12 @@ pub fn report_from_item(
     } else {
         (&item.text_en, &item.on_fail.measure_en)
     };
-    let title = if zh {
-        format!("不符合：{text}（{reason}）")
-    } else {
-        format!("Failed: {text} ({reason})")
+    // A plain "fail" adds nothing to the item's text; a measured or dated reason does.
+    let title = match (zh, reason == MARKED_FAILED || reason.is_empty()) {
+        (true, true) => format!("不符合：{text}"),
+        (true, false) => format!("不符合：{text}（{reason}）"),
+        (false, true) => format!("Failed: {text}"),
+        (false, false) => format!("Failed: {text} ({reason})"),
     };
     Report {
         title,

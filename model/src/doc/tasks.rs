@@ -162,34 +162,56 @@ impl TaskPlanDoc {
     /// Of the periods that ended in [from, to), how many had their task done (on time) and how many
     /// were due: the self-check compliance the risk grade uses.
     pub fn compliance(&self, from: Millis, to: Millis, offset: i32) -> (u32, u32) {
-        let mut on_time = 0;
-        let mut due = 0;
-        for t in &self.plan.tasks {
-            let Some((mut start, mut end)) = period(t.frequency, from, offset) else {
-                continue;
-            };
-            // Periods shorter than a day are many; count whole days' worth at most 400 periods.
-            let mut guard = 0;
-            while end <= to && guard < 400 {
-                if start >= from {
-                    due += 1;
-                    if self
-                        .completions
-                        .iter()
-                        .any(|c| c.task_id == t.id && c.at >= start && c.at < end)
-                    {
-                        on_time += 1;
-                    }
-                }
-                let Some(next) = period(t.frequency, end, offset) else {
-                    break;
-                };
-                (start, end) = next;
-                guard += 1;
-            }
-        }
-        (on_time, due)
+        let tasks: Vec<(&str, Frequency)> = self
+            .plan
+            .tasks
+            .iter()
+            .map(|t| (t.id.as_str(), t.frequency))
+            .collect();
+        let done: Vec<(&str, Millis)> = self
+            .completions
+            .iter()
+            .map(|c| (c.task_id.as_str(), c.at))
+            .collect();
+        compliance_of(&tasks, &done, from, to, offset)
     }
+}
+
+/// [`TaskPlanDoc::compliance`] over a plan's tasks (id, frequency) and its completions (task id,
+/// time), for callers that hold them as rows rather than as the document.
+pub fn compliance_of(
+    tasks: &[(&str, Frequency)],
+    completions: &[(&str, Millis)],
+    from: Millis,
+    to: Millis,
+    offset: i32,
+) -> (u32, u32) {
+    let mut on_time = 0;
+    let mut due = 0;
+    for (id, freq) in tasks {
+        let Some((mut start, mut end)) = period(*freq, from, offset) else {
+            continue;
+        };
+        // Periods shorter than a day are many; count whole days' worth at most 400 periods.
+        let mut guard = 0;
+        while end <= to && guard < 400 {
+            if start >= from {
+                due += 1;
+                if completions
+                    .iter()
+                    .any(|(task, at)| task == id && *at >= start && *at < end)
+                {
+                    on_time += 1;
+                }
+            }
+            let Some(next) = period(*freq, end, offset) else {
+                break;
+            };
+            (start, end) = next;
+            guard += 1;
+        }
+    }
+    (on_time, due)
 }
 
 #[cfg(test)]

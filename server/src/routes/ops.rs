@@ -53,7 +53,11 @@ pub async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderM
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "));
         if given != Some(token.as_str()) {
-            return StatusCode::UNAUTHORIZED.into_response();
+            return crate::error::ApiError::Unauthorized {
+                code: "token_invalid",
+                message: "the metrics token is required".into(),
+            }
+            .into_response();
         }
     }
     let pool = &state.db.pool;

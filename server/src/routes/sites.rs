@@ -13,7 +13,6 @@ use crate::store::stats;
 use axum::Json;
 use axum::extract::State;
 use closeloop_checklists::{Checklist, Purpose, SiteProfile, builtin};
-use closeloop_model::doc::tasks::TaskPlanDoc;
 use closeloop_model::protocol::is_id;
 use closeloop_model::risk::{LiveState, RiskConfig, RiskGrade, grade};
 use serde::{Deserialize, Serialize};
@@ -42,10 +41,10 @@ pub struct SiteView {
 }
 
 /// The views of `sites`, graded from their hazards, inspections and task plans fetched at once.
-async fn views(state: &AppState, sites: Vec<SiteRecord>) -> ApiResult<Vec<SiteView>> {
+pub(crate) async fn views(state: &AppState, sites: Vec<SiteRecord>) -> ApiResult<Vec<SiteView>> {
     let now = now_ms();
     let counts = store::counts(&state.db.pool, &sites, now).await?;
-    let plans = store::plans(&state.db.pool, &sites).await?;
+    let plans = store::plans(&state.db.pool, &sites, now - 31 * DAY).await?;
     Ok(sites
         .into_iter()
         .map(|s| view(s, &counts, &plans, now))
@@ -55,7 +54,7 @@ async fn views(state: &AppState, sites: Vec<SiteRecord>) -> ApiResult<Vec<SiteVi
 fn view(
     s: SiteRecord,
     counts: &HashMap<String, SiteCounts>,
-    plans: &HashMap<String, TaskPlanDoc>,
+    plans: &HashMap<String, store::PlanRows>,
     now: i64,
 ) -> SiteView {
     let c = counts.get(&s.id).copied().unwrap_or_default();

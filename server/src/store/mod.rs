@@ -8,6 +8,7 @@ pub mod devices;
 pub mod hazards;
 pub mod inspections;
 pub mod people;
+pub mod sessions;
 pub mod sites;
 pub mod sql;
 pub mod stats;

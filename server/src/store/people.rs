@@ -188,3 +188,88 @@ pub async fn set_scope<'a>(
     write_scope(&mut tx, user_id, &scope).await?;
     Ok(tx)
 }
+
+/// A person as the console shows them.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub actor: closeloop_model::roles::Actor,
+    pub display_name: String,
+}
+
+/// Everyone of an organisation with their role and scope, in three queries.
+pub async fn of_org(pool: &AnyPool, org_id: &str) -> Result<Vec<Person>, sqlx::Error> {
+    use std::collections::HashMap;
+    let rows = sqlx::query(
+        "SELECT id, role, display_name FROM users WHERE org_id = $1 ORDER BY display_name, id",
+    )
+    .bind(org_id)
+    .fetch_all(pool)
+    .await?;
+    let mut grids: HashMap<String, Vec<String>> = HashMap::new();
+    let mut sites: HashMap<String, Vec<String>> = HashMap::new();
+    for (table, column, map) in [
+        ("user_grids", "grid_id", &mut grids),
+        ("user_sites", "site_id", &mut sites),
+    ] {
+        let q = format!(
+            "SELECT t.user_id, t.{column} AS v FROM {table} t JOIN users u ON u.id = t.user_id WHERE u.org_id = $1 ORDER BY v"
+        );
+        for r in sqlx::query(sqlx::AssertSqlSafe(q))
+            .bind(org_id)
+            .fetch_all(pool)
+            .await?
+        {
+            map.entry(r.try_get("user_id")?)
+                .or_default()
+                .push(r.try_get("v")?);
+        }
+    }
+    let mut out = Vec::new();
+    for r in rows {
+        let id: String = r.try_get("id")?;
+        let Some(role) = Role::parse(&r.try_get::<String, _>("role")?) else {
+            continue;
+        };
+        out.push(Person {
+            actor: closeloop_model::roles::Actor {
+                role,
+                scope: Scope {
+                    org_id: org_id.to_owned(),
+                    grids: grids.remove(&id).unwrap_or_default(),
+                    sites: sites.remove(&id).unwrap_or_default(),
+                },
+                user_id: id,
+            },
+            display_name: r.try_get("display_name")?,
+        });
+    }
+    Ok(out)
+}
+
+/// The display names of users by id (unknown ids are left out).
+pub async fn names(
+    pool: &AnyPool,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let mut q = Sql::new("SELECT id, display_name FROM users WHERE ");
+    q.push_in("id", ids.iter());
+    q.fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
+        .collect()
+}
+
+/// An organisation's grids as (id, name), by id.
+pub async fn grids(pool: &AnyPool, org_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query("SELECT id, name FROM grids WHERE org_id = $1 ORDER BY id")
+        .bind(org_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect()
+}

@@ -3,10 +3,9 @@
 //! in another, every task plan in a third, whatever the number of sites.
 
 use super::sql::Sql;
-use automerge::AutoCommit;
-use closeloop_checklists::SiteProfile;
-use closeloop_model::doc::tasks::{self, TaskPlanDoc};
-use closeloop_model::lifecycle::Status;
+use closeloop_checklists::{Frequency, SiteProfile};
+use closeloop_model::doc::tasks;
+use closeloop_model::lifecycle::{Severity, Status};
 use closeloop_model::roles::Reach;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
@@ -97,7 +96,9 @@ pub struct SiteCounts {
     pub last_inspection_at: Option<i64>,
 }
 
-/// The counts of every site in `sites`, in two queries.
+/// The counts of every site in `sites`, in two queries: hazards grouped by site, status and
+/// severity (with how many are past their deadline), read from an index alone, then judged by
+/// the model's lifecycle (open, overdue) here rather than in SQL.
 pub async fn counts(
     pool: &AnyPool,
     sites: &[SiteRecord],
@@ -108,20 +109,30 @@ pub async fn counts(
         return Ok(out);
     }
     let ids = || sites.iter().map(|s| s.id.as_str());
-    let mut q = Sql::new("SELECT site_id, SUM(CASE WHEN ");
-    q.push_statuses("status", Status::is_open);
-    q.push(" AND severity = 'general' THEN 1 ELSE 0 END) AS open_general, SUM(CASE WHEN ");
-    q.push_statuses("status", Status::is_open);
-    q.push(" AND severity = 'major' THEN 1 ELSE 0 END) AS open_major, SUM(CASE WHEN ");
-    q.push_overdue("", now);
-    q.push(" THEN 1 ELSE 0 END) AS overdue FROM hazards WHERE ");
+    let mut q =
+        Sql::new("SELECT site_id, status, severity, COUNT(*) AS n, SUM(CASE WHEN deadline < ");
+    let p = q.bind(now);
+    q.push(&p);
+    q.push(" THEN 1 ELSE 0 END) AS late FROM hazards WHERE ");
     q.push_in("site_id", ids());
-    q.push(" GROUP BY site_id");
+    q.push(" GROUP BY site_id, status, severity");
     for r in q.fetch_all(pool).await? {
+        let Some(status) = Status::parse(&r.try_get::<String, _>("status")?) else {
+            continue;
+        };
         let c = out.entry(r.try_get("site_id")?).or_default();
-        c.open_general = r.try_get::<Option<i64>, _>("open_general")?.unwrap_or(0);
-        c.open_major = r.try_get::<Option<i64>, _>("open_major")?.unwrap_or(0);
-        c.overdue = r.try_get::<Option<i64>, _>("overdue")?.unwrap_or(0);
+        let n: i64 = r.try_get("n")?;
+        let late: i64 = r.try_get::<Option<i64>, _>("late")?.unwrap_or(0);
+        if status.is_open() {
+            if r.try_get::<String, _>("severity")? == Severity::Major.as_str() {
+                c.open_major += n;
+            } else {
+                c.open_general += n;
+            }
+        }
+        if status.can_be_overdue() {
+            c.overdue += late;
+        }
     }
     let mut q = Sql::new("SELECT site_id, MAX(started_at) AS t FROM inspections WHERE ");
     q.push_in("site_id", ids());
@@ -134,28 +145,73 @@ pub async fn counts(
     Ok(out)
 }
 
-/// The task plan of every site in `sites` (by its conventional id and its placement both: a
-/// plan document some other site named `tasks-<this site>` is not this site's), in one query.
+/// A site's self-check plan as its projection holds it: tasks and their completions.
+#[derive(Debug, Clone, Default)]
+pub struct PlanRows {
+    pub tasks: Vec<(String, Frequency)>,
+    pub completions: Vec<(String, i64)>,
+}
+
+impl PlanRows {
+    /// Tasks done on time and due over [from, to): the model's compliance rule.
+    pub fn compliance(&self, from: i64, to: i64, offset: i32) -> (u32, u32) {
+        let tasks: Vec<(&str, Frequency)> =
+            self.tasks.iter().map(|(id, f)| (id.as_str(), *f)).collect();
+        let done: Vec<(&str, i64)> = self
+            .completions
+            .iter()
+            .map(|(id, at)| (id.as_str(), *at))
+            .collect();
+        tasks::compliance_of(&tasks, &done, from, to, offset)
+    }
+}
+
+/// The self-check plans of every site in `sites` from the projections, in two queries, with
+/// the completions since `since`.
 pub async fn plans(
     pool: &AnyPool,
     sites: &[SiteRecord],
-) -> Result<HashMap<String, TaskPlanDoc>, sqlx::Error> {
-    let mut out = HashMap::new();
+    since: i64,
+) -> Result<HashMap<String, PlanRows>, sqlx::Error> {
+    let mut out: HashMap<String, PlanRows> = HashMap::new();
     if sites.is_empty() {
         return Ok(out);
     }
-    let mut q = Sql::new(
-        "SELECT site_id, bytes FROM documents WHERE kind = 'task_plan' AND id = 'tasks-' || site_id AND ",
-    );
-    q.push_in("site_id", sites.iter().map(|s| s.id.as_str()));
+    let ids = || sites.iter().map(|s| s.id.as_str());
+    let mut q = Sql::new("SELECT site_id, task_id, frequency FROM tasks WHERE ");
+    q.push_in("site_id", ids());
     for r in q.fetch_all(pool).await? {
-        let bytes: Vec<u8> = r.try_get("bytes")?;
-        let plan = AutoCommit::load(&bytes)
-            .ok()
-            .and_then(|d| tasks::read(&d).ok());
-        if let Some(p) = plan {
-            out.insert(r.try_get("site_id")?, p);
-        }
+        let freq: String = r.try_get("frequency")?;
+        let Ok(f) = serde_json::from_value::<Frequency>(serde_json::Value::String(freq)) else {
+            continue;
+        };
+        out.entry(r.try_get("site_id")?)
+            .or_default()
+            .tasks
+            .push((r.try_get("task_id")?, f));
+    }
+    let mut q = Sql::new("SELECT site_id, task_id, at FROM task_completions WHERE ");
+    q.push_in("site_id", ids());
+    q.push_bind(" AND at >= ", since);
+    for r in q.fetch_all(pool).await? {
+        out.entry(r.try_get("site_id")?)
+            .or_default()
+            .completions
+            .push((r.try_get("task_id")?, r.try_get("at")?));
     }
     Ok(out)
+}
+
+/// The names of sites by id.
+pub async fn names(pool: &AnyPool, ids: &[String]) -> Result<HashMap<String, String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut q = Sql::new("SELECT id, name FROM sites WHERE ");
+    q.push_in("id", ids.iter());
+    q.fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect()
 }

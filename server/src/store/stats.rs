@@ -83,3 +83,48 @@ pub async fn counts(
         inspections,
     })
 }
+
+/// Hazards found and closed per week, for the `weeks` weeks ending with the one holding `now`,
+/// weeks starting on Monday in the zone `offset` minutes east of UTC: (week start, found,
+/// closed), oldest first.
+pub async fn weekly(
+    pool: &AnyPool,
+    reach: &Reach,
+    weeks: i64,
+    now: i64,
+    offset: i32,
+) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
+    const WEEK: i64 = 7 * 86_400_000;
+    let this_week =
+        closeloop_model::doc::tasks::period(closeloop_checklists::Frequency::Weekly, now, offset)
+            .map_or(now, |(start, _)| start);
+    let origin = this_week - (weeks - 1) * WEEK;
+    let mut found = vec![0i64; weeks as usize];
+    let mut closed = vec![0i64; weeks as usize];
+    for (column, closing, into) in [
+        ("reported_at", false, &mut found),
+        ("closed_at", true, &mut closed),
+    ] {
+        let mut q = Sql::new("SELECT (");
+        q.push(column);
+        q.push_bind(" - ", origin);
+        q.push(&format!(
+            ") / {WEEK} AS w, COUNT(*) AS n FROM hazards WHERE "
+        ));
+        q.push_reach(reach, "", "site_id");
+        q.push_bind(&format!(" AND {column} >= "), origin);
+        if closing {
+            q.push_bind(" AND status = ", Status::Accepted.as_str());
+        }
+        q.push(" GROUP BY w");
+        for r in q.fetch_all(pool).await? {
+            let w: i64 = r.try_get("w")?;
+            if let Some(slot) = usize::try_from(w).ok().and_then(|w| into.get_mut(w)) {
+                *slot = r.try_get("n")?;
+            }
+        }
+    }
+    Ok((0..weeks)
+        .map(|i| (origin + i * WEEK, found[i as usize], closed[i as usize]))
+        .collect())
+}

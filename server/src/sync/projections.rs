@@ -244,7 +244,31 @@ pub async fn receipts(
 /// (0004), photo sides for hazards (0005).
 pub async fn backfill(pool: &sqlx::AnyPool) -> Result<(), String> {
     backfill_inspection_photos(pool).await?;
-    backfill_hazard_photo_sides(pool).await
+    backfill_hazard_photo_sides(pool).await?;
+    backfill_task_plans(pool).await
+}
+
+async fn backfill_task_plans(pool: &sqlx::AnyPool) -> Result<(), String> {
+    use sqlx::Row;
+    if !asked(pool, "reproject_task_plans").await? {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await.map_err(|e| e.to_string())?;
+    let rows = sqlx::query("SELECT bytes FROM documents WHERE kind = 'task_plan'")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    for r in rows {
+        let bytes: Vec<u8> = r.try_get("bytes").map_err(|e| e.to_string())?;
+        let doc = AutoCommit::load(&bytes).map_err(|e| e.to_string())?;
+        let header = closeloop_model::doc::header(&doc).map_err(|e| e.to_string())?;
+        project_tasks(&mut tx, &header, &doc).await?;
+    }
+    sqlx::query("DELETE FROM counters WHERE name = 'reproject_task_plans'")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())
 }
 
 async fn asked(pool: &sqlx::AnyPool, name: &str) -> Result<bool, String> {
@@ -325,7 +349,21 @@ pub async fn refresh_evidence(tx: &mut Tx<'_>, hazard_id: &str) -> Result<(), St
 }
 
 async fn project_tasks(tx: &mut Tx<'_>, h: &Header, doc: &AutoCommit) -> Result<(), String> {
+    // Only a site's own plan (`tasks-<site>`) speaks for the site.
+    if h.id != format!("tasks-{}", h.site.site_id) {
+        return Ok(());
+    }
     let t = tasks::read(doc).map_err(|e| e.to_string())?;
+    let site = &h.site.site_id;
+    for table in ["tasks", "task_completions"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE site_id = $1"
+        )))
+        .bind(site)
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| e.to_string())?;
+    }
     for task in &t.plan.tasks {
         let done: Vec<i64> = t
             .completions
@@ -335,11 +373,9 @@ async fn project_tasks(tx: &mut Tx<'_>, h: &Header, doc: &AutoCommit) -> Result<
             .collect();
         sqlx::query(
             "INSERT INTO tasks (site_id, task_id, org_id, grid_id, title, frequency, completions, last_done)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (site_id, task_id) DO UPDATE SET title = excluded.title, frequency = excluded.frequency,
-                 completions = excluded.completions, last_done = excluded.last_done",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
-        .bind(&h.site.site_id)
+        .bind(site)
         .bind(&task.id)
         .bind(&h.site.org_id)
         .bind(&h.site.grid_id)
@@ -350,6 +386,15 @@ async fn project_tasks(tx: &mut Tx<'_>, h: &Header, doc: &AutoCommit) -> Result<
         .execute(&mut **tx)
         .await
         .map_err(|e| e.to_string())?;
+    }
+    for c in &t.completions {
+        sqlx::query("INSERT INTO task_completions (site_id, task_id, at) VALUES ($1, $2, $3)")
+            .bind(site)
+            .bind(&c.task_id)
+            .bind(c.at)
+            .execute(&mut **tx)
+            .await
+            .map_err(|e| e.to_string())?;
     }
     Ok(())
 }
