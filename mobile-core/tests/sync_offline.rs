@@ -77,6 +77,7 @@ fn entry(doc_id: &str, bytes: &[u8]) -> FeedEntry {
     FeedEntry {
         doc_id: doc_id.into(),
         changes: wire::encode(bytes),
+        ..FeedEntry::default()
     }
 }
 
@@ -96,7 +97,7 @@ fn a_document_is_pushed_when_its_heads_differ_from_its_synced_heads() {
     let batch = plan_all(&ws, &mut state);
     assert_eq!(batch.len(), 2);
     for p in &batch {
-        let bytes = wire::decode(&p.push.changes, "changes").expect("base64");
+        let bytes = wire::decode_field(&p.push.changes, "changes").expect("base64");
         let mut copy = AutoCommit::load(&bytes).expect("whole document");
         assert_eq!(sorted(copy.get_heads()), sorted(p.heads.clone()));
     }
@@ -120,7 +121,7 @@ fn a_document_is_pushed_when_its_heads_differ_from_its_synced_heads() {
         .iter()
         .find(|p| p.push.doc_id == site)
         .expect("site pushed");
-    let changes = wire::decode(&site_push.push.changes, "changes").expect("base64");
+    let changes = wire::decode_field(&site_push.push.changes, "changes").expect("base64");
     let whole = ws.lock().expect("lock").save_doc(&site).expect("save");
     assert!(changes.len() < whole.len(), "only what the server lacks");
     let mut server = ws
@@ -407,6 +408,7 @@ fn an_unreadable_feed_entry_is_an_error_and_stores_nothing() {
     let bad = [FeedEntry {
         doc_id: "site-x".into(),
         changes: "%%% not base64".into(),
+        ..FeedEntry::default()
     }];
     assert!(apply::feed(&b, &mut state, &bad, &|_| {}).is_err());
     let garbage = [entry("site-x", b"definitely not automerge")];
@@ -640,7 +642,7 @@ fn every_change_of_a_new_document_carries_the_users_actor() {
     let batch = plan_all(&ws, &mut state);
     assert_eq!(batch.len(), 4, "site, task plan, inspection, hazard");
     for p in &batch {
-        let bytes = wire::decode(&p.push.changes, "changes").expect("base64");
+        let bytes = wire::decode_field(&p.push.changes, "changes").expect("base64");
         let mut doc = AutoCommit::load(&bytes).expect("load");
         for c in doc.get_changes(&[]) {
             assert_eq!(c.actor_id().to_hex_string(), actor, "{}", p.push.doc_id);

@@ -295,3 +295,42 @@ fn a_second_process_cannot_open_the_same_workspace() {
     let e = Workspace::open_with_clock(dir.path(), inspector(), 480, clock).expect_err("locked");
     assert!(e.to_string().contains("another process"), "{e}");
 }
+
+#[test]
+fn an_answer_is_judged_in_the_sites_time_zone_not_the_phones() {
+    let dir = tempfile::tempdir().expect("tmp");
+    // 2026-12-01 20:00 UTC: already 2 December at a site in UTC+8.
+    const EVENING_UTC: i64 = 1_796_155_200_000;
+    let fixed = || Box::new(|| EVENING_UTC) as Box<dyn Fn() -> i64 + Send>;
+    let site = {
+        let mut ws =
+            Workspace::open_with_clock(dir.path(), inspector(), 480, fixed()).expect("open");
+        new_restaurant(&mut ws)
+    };
+    // The same phone set to UTC (a traveller's phone, or a wrong setting): the site's zone rules.
+    let mut ws = Workspace::open_with_clock(dir.path(), inspector(), 0, fixed()).expect("open");
+    assert_eq!(ws.site(&site).expect("site").utc_offset(), 480);
+    let insp = ws
+        .start_inspection(&site, Purpose::FullInspection)
+        .expect("start");
+    let item = ws
+        .inspection(&insp)
+        .expect("inspection")
+        .checklist
+        .items
+        .iter()
+        .find(|i| matches!(i.answer, Answer::Date { .. }))
+        .expect("a dated item")
+        .id
+        .clone();
+    let date = |value: &str| AnswerValue::Date {
+        value: value.into(),
+    };
+    let today_at_site = ws.answer(&insp, &item, date("2026-12-02"), "");
+    assert!(
+        matches!(today_at_site, Ok(Outcome::Pass)),
+        "2 December is today at the site, not a future date: {today_at_site:?}"
+    );
+    let tomorrow = ws.answer(&insp, &item, date("2026-12-03"), "");
+    assert!(tomorrow.is_err(), "3 December is still in the future there");
+}

@@ -31,6 +31,9 @@ pub enum Surface {
     /// shown in timelines as `not_applied.rule` (the events are append-only and merge from many
     /// devices, so one that arrives too late is explained rather than dropped).
     Timeline,
+    /// Never sent: the phone's own verdict on its quarantined work, shown on a held piece of
+    /// `quarantined()` (and the terminal client's `quarantine`).
+    Phone,
 }
 
 impl Surface {
@@ -42,15 +45,17 @@ impl Surface {
             Surface::Upload => "415 on upload",
             Surface::Admin => "400 on admin",
             Surface::Timeline => "not applied (timeline)",
+            Surface::Phone => "held on the phone",
         }
     }
 
-    const ALL: [Surface; 5] = [
+    const ALL: [Surface; 6] = [
         Surface::Push,
         Surface::Request,
         Surface::Upload,
         Surface::Admin,
         Surface::Timeline,
+        Surface::Phone,
     ];
 
     fn explain(self) -> &'static str {
@@ -78,6 +83,11 @@ impl Surface {
                  state, shown in `GET /v1/hazards/{id}/timeline` as `not_applied` \
                  (`rule`, `reason`). Events merge from many devices, so one that lands too late \
                  is explained, never dropped."
+            }
+            Surface::Phone => {
+                "never sent to a server: the Rust core's verdict on a piece of quarantined work, \
+                 shown with the piece in `quarantined()` and the terminal client's `quarantine`. \
+                 Another client need not use it."
             }
         }
     }
@@ -255,6 +265,19 @@ pub const RULES: &[Rule] = &[
         "The checklist pins a regulation pack (id, version, content hash) this server does not \
          have.",
         "A phone with newer or older packs than the server; update the app or the server.",
+    ),
+    push(
+        "inspection.unknown_item",
+        "An answer names an `item_id` that is not in the inspection's checklist.",
+        BUG,
+    ),
+    push(
+        "inspection.answer",
+        "An answer is not of the kind its item takes (a count for a pass/fail item, a date that \
+         is not `YYYY-MM-DD`, a measurement that is not a finite number), or dates something \
+         after the day it was given.",
+        "A client that writes answers by hand; the reason names the item. The phone refuses \
+         the same answer before writing it (docs/documents.md §3).",
     ),
     push(
         "inspection.photo_ref",
@@ -606,6 +629,15 @@ pub const RULES: &[Rule] = &[
         Surface::Timeline,
         "An escalation of a hazard that is already major.",
         "Nothing to do: it is major.",
+    ),
+    // The phone's own.
+    rule(
+        "reapply.not_your_change",
+        Surface::Phone,
+        "After a refusal, a piece of the refused version was written on this device under an \
+         actor that is not the signed-in user's (another user's work on a shared phone, or \
+         changes nobody here made); the phone never sends it in this user's name.",
+        "The user who made it signs in on this phone and re-applies it, or someone dismisses it.",
     ),
 ];
 
@@ -975,7 +1007,7 @@ mod tests {
     const NOT_RULES: &[&str] = &["inherent.", "live.", "hp."];
     /// File names, by their extension.
     const FILES: &[&str] = &[
-        ".html", ".css", ".js", ".toml", ".json", ".sql", ".db", ".tmp",
+        ".html", ".css", ".js", ".toml", ".json", ".sql", ".db", ".tmp", ".log", ".lock",
     ];
 
     /// The console's text keys (`section.name` in its message catalogue), which its code names
@@ -1017,7 +1049,7 @@ mod tests {
     /// they may name rules that only other code returns), with the files they are in.
     fn rule_literals() -> BTreeMap<String, BTreeSet<String>> {
         let mut files = Vec::new();
-        for dir in ["model/src", "server/src"] {
+        for dir in ["model/src", "server/src", "mobile-core/src"] {
             sources(&root().join(dir), &mut files);
         }
         let text_keys = text_keys();
@@ -1026,8 +1058,9 @@ mod tests {
             if f.ends_with("model/src/rules.rs") {
                 continue;
             }
-            // Only the console's code names its text keys, some of which read like rule ids.
-            let console = f.starts_with(root().join("server/src/console"));
+            // The server's pages, exports and reports name the console's text keys, some of
+            // which read like rule ids; the model and the phone never do.
+            let console = f.starts_with(root().join("server/src"));
             let text = std::fs::read_to_string(&f).expect("readable source");
             let code = text.split("#[cfg(test)]").next().unwrap_or_default();
             for lit in code.split('"').skip(1).step_by(2) {

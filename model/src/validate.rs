@@ -239,6 +239,33 @@ fn own_records(actor: &Actor, records: &[String], what: &str) -> Result<(), Deni
     Ok(())
 }
 
+/// A new answer is to an item of the inspection's checklist, of the kind the item takes, and
+/// judged by the item's rule ([`inspection::ItemAnswer::outcome`], the phone's own check). A
+/// date is refused as in the future only if it is after the answer's day everywhere on Earth
+/// (UTC+14), since the phone judged it in the site's zone.
+fn check_answer(insp: &inspection::Inspection, text: &str) -> Result<(), Denied> {
+    let a: inspection::ItemAnswer = serde_json::from_str(text).map_err(|e| Denied {
+        rule: "doc.malformed",
+        reason: format!("an answer record: {e}"),
+    })?;
+    let Some(item) = insp.checklist.items.iter().find(|i| i.id == a.item_id) else {
+        return refuse(
+            "inspection.unknown_item",
+            format!(
+                "`{}` is not an item of this inspection's checklist",
+                a.item_id
+            ),
+        );
+    };
+    const LATEST_ZONE: i32 = 14 * 60;
+    a.outcome(item, LATEST_ZONE)
+        .map(|_| ())
+        .map_err(|e| Denied {
+            rule: "inspection.answer",
+            reason: e.to_string(),
+        })
+}
+
 fn check_inspection<B: ReadDoc, A: ReadDoc>(
     actor: &Actor,
     h: &Header,
@@ -308,6 +335,9 @@ fn check_inspection<B: ReadDoc, A: ReadDoc>(
         )?;
         own_records(actor, &answers, "answer")?;
         own_records(actor, &photos, "photo")?;
+        for a in &answers {
+            check_answer(&new, a)?;
+        }
         for p in &photos {
             let named = serde_json::from_str::<inspection::PhotoRef>(p).is_ok_and(|p| {
                 crate::protocol::is_sha256(&p.sha256) && crate::protocol::is_sha256(&p.thumb_sha256)

@@ -656,3 +656,60 @@ fn an_inspection_carries_the_checklist_the_packs_generate_for_its_site() {
         Ok(())
     );
 }
+
+/// An answer is to an item of the checklist and of the kind the item takes: the same judgement
+/// the phone makes before writing it.
+#[test]
+fn answers_are_to_the_checklists_items_in_their_kind() {
+    let wang = actor("wang", Role::Inspector);
+    let shop = SiteProfile::from_toml(include_str!("../../checklists/profiles/small-shop.toml"))
+        .expect("profile");
+    let c = builtin().generate(&shop, Purpose::FullInspection);
+    let d = inspection_with(&c);
+    let pass_fail = c
+        .items
+        .iter()
+        .find(|i| matches!(i.answer, closeloop_checklists::Answer::PassFail))
+        .expect("a pass/fail item");
+    let dated = c
+        .items
+        .iter()
+        .find(|i| matches!(i.answer, closeloop_checklists::Answer::Date { .. }))
+        .expect("a dated item");
+    // 2026-12-01 20:00 UTC.
+    const AT: i64 = 1_796_155_200_000;
+    let with = |item: &str, value: AnswerValue| {
+        let mut e = d.clone();
+        inspection::answer(
+            &mut e,
+            &ItemAnswer {
+                id: "a1".into(),
+                item_id: item.into(),
+                value,
+                note: String::new(),
+                by: "wang".into(),
+                at: AT,
+            },
+        )
+        .expect("answer");
+        check_update(&wang, &known(), Some(&d), &e, &yes)
+    };
+    assert_eq!(with(&pass_fail.id, AnswerValue::Fail), Ok(()));
+    assert_eq!(
+        rule(with("made.up.item", AnswerValue::Pass)),
+        "inspection.unknown_item"
+    );
+    assert_eq!(
+        rule(with(&pass_fail.id, AnswerValue::Count { value: 3 })),
+        "inspection.answer"
+    );
+    let date = |v: &str| AnswerValue::Date { value: v.into() };
+    assert_eq!(rule(with(&dated.id, date("1 Dec"))), "inspection.answer");
+    // Already 2 December east of UTC+4: a site there may date it today.
+    assert_eq!(with(&dated.id, date("2026-12-02")), Ok(()));
+    assert_eq!(
+        rule(with(&dated.id, date("2026-12-03"))),
+        "inspection.answer",
+        "the future everywhere"
+    );
+}

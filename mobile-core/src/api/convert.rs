@@ -368,23 +368,20 @@ pub fn photo(p: &PhotoRef) -> t::Photo {
     }
 }
 
-pub fn inspection(i: &Inspection, today: closeloop_model::calendar::Date) -> t::Inspection {
+/// An inspection with each item's outcome as the model judges it (on the answer's day, in the
+/// site's time zone `utc_offset_minutes`), as the server does.
+pub fn inspection(i: &Inspection, utc_offset_minutes: i32) -> t::Inspection {
     let zh = i.checklist.jurisdiction == cl::Jurisdiction::Cn;
     let current = i.current_answers();
     let items: Vec<t::InspectionItem> = i
-        .checklist
-        .items
-        .iter()
-        .map(|item| {
+        .outcomes(utc_offset_minutes)
+        .into_iter()
+        .map(|(item, judged)| {
             let a = current.get(item.id.as_str());
             t::InspectionItem {
                 item: checklist_item(item, zh),
                 answer: a.map(|a| answer_back(&a.value)),
-                outcome: a
-                    .and_then(|a| {
-                        closeloop_model::doc::inspection::evaluate(item, &a.value, today).ok()
-                    })
-                    .map(outcome),
+                outcome: judged.map(outcome),
                 note: a.map(|a| a.note.clone()).unwrap_or_default(),
                 photos: i
                     .photos

@@ -183,8 +183,9 @@ impl Workspace {
     /// An inspection with every item and its current answer.
     pub async fn inspection(&self, inspection_id: String) -> Result<Inspection, CoreError> {
         self.run(move |w| {
-            let today = w.today();
-            Ok(convert::inspection(&w.inspection(&inspection_id)?, today))
+            let i = w.inspection(&inspection_id)?;
+            let offset = w.site_offset(&i.header.site.site_id);
+            Ok(convert::inspection(&i, offset))
         })
         .await
     }

@@ -143,7 +143,7 @@ pub fn results(
             }
             PushStatus::Refused => {
                 let server_doc = match &r.server_doc {
-                    Some(b) => Some(wire::decode(b, "server_doc")?),
+                    Some(b) => Some(wire::decode_field(b, "server_doc")?),
                     None => None,
                 };
                 let retry = retried.contains(&r.doc_id);
@@ -194,7 +194,7 @@ pub fn feed(
 ) -> Result<FeedApplied> {
     let mut out = FeedApplied::default();
     for e in entries {
-        let bytes = wire::decode(&e.changes, "feed changes")?;
+        let bytes = wire::decode_field(&e.changes, "feed changes")?;
         let gap = with_ws(ws, |w| feed_one(w, state, &e.doc_id, &bytes))??;
         out.gap |= gap;
         out.received += 1;

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 /// Feed entries asked for per page (the protocol's default).
-pub const FEED_LIMIT: u32 = 500;
+pub const FEED_LIMIT: i64 = 500;
 
 /// Where a sync is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,9 +159,9 @@ fn push_pull(
         }
         let cursor = conn.state.cursor.clone();
         let request = SyncRequest {
-            cursor: cursor.as_deref(),
+            cursor: cursor.clone(),
             push: batch.iter().map(|p| p.push.clone()).collect(),
-            feed_limit: FEED_LIMIT,
+            feed_limit: Some(FEED_LIMIT),
         };
         let reply = conn.call(|c, t| c.post_json("/v1/sync", Some(t), &request))?;
         if pushing && matches!(reply.status, 400 | 413) {

@@ -8,7 +8,7 @@
 use super::error::{Result, SyncError};
 use super::http::{Client, Reply, normalise_url};
 use super::state::{FeedScope, Session, SyncState};
-use super::wire::{Actors, LoginRequest, RefreshRequest, Tokens, WireUser};
+use super::wire::{ActorIds, LoginRequest, RefreshRequest, TokenPair, UserInfo};
 use crate::workspace::{Identity, Workspace, system_now};
 use closeloop_model::roles::{Role, Scope};
 use std::path::{Path, PathBuf};
@@ -29,7 +29,7 @@ pub fn with_ws<T>(ws: &Mutex<Workspace>, f: impl FnOnce(&mut Workspace) -> T) ->
 }
 
 /// The workspace identity the server's description of a user stands for on this device.
-pub fn identity_of(user: &WireUser, device_id: &str) -> Result<Identity> {
+pub fn identity_of(user: &UserInfo, device_id: &str) -> Result<Identity> {
     let role = Role::parse(&user.role)
         .ok_or_else(|| SyncError::Malformed(format!("unknown role `{}`", user.role)))?;
     Ok(Identity {
@@ -45,7 +45,7 @@ pub fn identity_of(user: &WireUser, device_id: &str) -> Result<Identity> {
     })
 }
 
-fn session_of(user_id: &str, t: &Tokens) -> Session {
+fn session_of(user_id: &str, t: &TokenPair) -> Session {
     Session {
         user_id: user_id.to_owned(),
         access_token: t.access_token.clone(),
@@ -58,7 +58,7 @@ fn session_of(user_id: &str, t: &Tokens) -> Session {
 /// Records whose feed the device reads. When that grows (another user, new grids or sites) the
 /// cursor is dropped: the feed only carries batches after the cursor, and the history of the
 /// newly visible documents is older (protocol §3, "after a scope grows").
-fn note_scope(state: &mut SyncState, user: &WireUser) {
+fn note_scope(state: &mut SyncState, user: &UserInfo) {
     let next = FeedScope {
         user_id: user.user_id.clone(),
         role: user.role.clone(),
@@ -90,15 +90,15 @@ pub fn login(
         "/v1/auth/login",
         None,
         &LoginRequest {
-            username,
-            password,
-            device_id: &device_id,
+            username: username.to_owned(),
+            password: password.to_owned(),
+            device_id: device_id.clone(),
         },
     )?;
     if !reply.ok() {
         return Err(reply.error());
     }
-    let tokens: Tokens = reply.json()?;
+    let tokens: TokenPair = reply.json()?;
     let user = tokens
         .user
         .clone()
@@ -156,12 +156,12 @@ fn revoke(client: &Client, mut session: Session) {
                     "/v1/auth/refresh",
                     None,
                     &RefreshRequest {
-                        refresh_token: &session.refresh_token,
+                        refresh_token: session.refresh_token.clone(),
                     },
                 )
                 .ok()
                 .filter(Reply::ok)
-                .and_then(|r| r.json::<Tokens>().ok());
+                .and_then(|r| r.json::<TokenPair>().ok());
             let Some(t) = refreshed else { return };
             session = session_of(&session.user_id, &t);
         }
@@ -169,7 +169,7 @@ fn revoke(client: &Client, mut session: Session) {
             "/v1/auth/logout",
             Some(&session.access_token),
             &RefreshRequest {
-                refresh_token: &session.refresh_token,
+                refresh_token: session.refresh_token.clone(),
             },
         );
         if !matches!(reply, Ok(ref r) if r.status == 401) {
@@ -185,7 +185,7 @@ pub struct Conn {
     pub state: SyncState,
     root: PathBuf,
     /// The user as the server last described them on a refresh, for the workspace to take on.
-    pub refreshed_user: Option<WireUser>,
+    pub refreshed_user: Option<UserInfo>,
 }
 
 impl Conn {
@@ -257,7 +257,7 @@ impl Conn {
             "/v1/auth/refresh",
             None,
             &RefreshRequest {
-                refresh_token: &session.refresh_token,
+                refresh_token: session.refresh_token.clone(),
             },
         )?;
         if reply.status == 401 {
@@ -271,7 +271,7 @@ impl Conn {
         if !reply.ok() {
             return Err(reply.error());
         }
-        let tokens: Tokens = reply.json()?;
+        let tokens: TokenPair = reply.json()?;
         self.state.session = Some(session_of(&session.user_id, &tokens));
         if let Some(user) = tokens.user.filter(|u| u.user_id == session.user_id) {
             note_scope(&mut self.state, &user);
@@ -309,7 +309,7 @@ impl Conn {
         if self.state.is_registered(user_id, actor) {
             return Ok(());
         }
-        let body = Actors {
+        let body = ActorIds {
             actor_ids: vec![actor.to_owned()],
         };
         let reply = self.call(|c, t| c.post_json("/v1/devices/actors", Some(t), &body))?;

@@ -123,20 +123,15 @@ impl Workspace {
             .clone();
         let current = i.current_answers();
         let reason = match current.get(item_id) {
-            Some(a) => {
-                let today = closeloop_model::calendar::Date::at(self.now(), self.offset());
-                match inspection::evaluate(&item, &a.value, today)? {
-                    Outcome::Fail { reason } => reason,
-                    _ => {
-                        return Err(Error::Invalid {
-                            field: "item_id".into(),
-                            reason: format!(
-                                "item {item_id} is not failed; answer it as failed first"
-                            ),
-                        });
-                    }
+            Some(a) => match a.outcome(&item, self.site_offset(&i.header.site.site_id))? {
+                Outcome::Fail { reason } => reason,
+                _ => {
+                    return Err(Error::Invalid {
+                        field: "item_id".into(),
+                        reason: format!("item {item_id} is not failed; answer it as failed first"),
+                    });
                 }
-            }
+            },
             None => "found on inspection".to_owned(),
         };
         let report = inspection::report_from_item(
@@ -144,7 +139,7 @@ impl Workspace {
             i.checklist.jurisdiction,
             &reason,
             self.now(),
-            self.offset(),
+            self.site_offset(&i.header.site.site_id),
         );
         // Photos already attached to the failed item are the hazard's "before" evidence too.
         let attached: Vec<String> = i

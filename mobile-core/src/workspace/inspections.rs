@@ -3,7 +3,6 @@
 use super::{Error, Result, Workspace};
 use crate::photo;
 use closeloop_checklists::Purpose;
-use closeloop_model::calendar::Date;
 use closeloop_model::doc::inspection::{
     self, AnswerValue, Comment, Inspection, ItemAnswer, Outcome, PhotoRef, SignOff,
 };
@@ -80,8 +79,7 @@ impl Workspace {
             what: "checklist item",
             id: item_id.to_owned(),
         })?;
-        let today = Date::at(self.now(), self.offset());
-        let outcome = inspection::evaluate(item, &value, today)?;
+        let item = item.clone();
         let answer = ItemAnswer {
             id: self.new_id("ans"),
             item_id: item_id.to_owned(),
@@ -90,6 +88,8 @@ impl Workspace {
             by: self.identity().user_id.clone(),
             at: self.now(),
         };
+        let offset = self.site_offset(&i.header.site.site_id);
+        let outcome = answer.outcome(&item, offset)?;
         self.edit_doc(inspection_id, |doc| Ok(inspection::answer(doc, &answer)?))?;
         Ok(outcome)
     }

@@ -220,13 +220,19 @@ impl Workspace {
         (self.clock)()
     }
 
-    /// Today's date in the workspace's time zone.
-    pub fn today(&self) -> closeloop_model::calendar::Date {
-        closeloop_model::calendar::Date::at(self.now(), self.offset())
-    }
-
+    /// The workspace's time zone: where the phone is, used for sites it creates.
     pub(crate) fn offset(&self) -> i32 {
         self.meta.utc_offset_minutes
+    }
+
+    /// A site's time zone, as its document states it: dates, deadlines and periods at a site are
+    /// the site's, the same on every phone and on the server. The workspace's own zone only for a
+    /// site this phone does not hold.
+    pub(crate) fn site_offset(&mut self, site_id: &str) -> i32 {
+        match self.site(site_id) {
+            Ok(site) => site.utc_offset(),
+            Err(_) => self.offset(),
+        }
     }
 
     pub(crate) fn actor(&self) -> Actor {

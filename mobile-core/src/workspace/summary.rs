@@ -36,18 +36,7 @@ pub struct DocSummary {
 impl DocSummary {
     /// Parsed hazard status, if this is a hazard.
     pub fn hazard_status(&self) -> Option<Status> {
-        let s = self.status.as_deref()?;
-        [
-            Status::Reported,
-            Status::Assigned,
-            Status::RectificationSubmitted,
-            Status::FixedOnSpot,
-            Status::Rejected,
-            Status::Accepted,
-            Status::Cancelled,
-        ]
-        .into_iter()
-        .find(|x| x.as_str() == s)
+        Status::parse(self.status.as_deref()?)
     }
 }
 

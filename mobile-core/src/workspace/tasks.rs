@@ -20,7 +20,7 @@ impl Workspace {
     pub fn tasks(&mut self, site_id: &str) -> Result<Vec<SiteTask>> {
         let id = task_plan_id(site_id);
         self.summary(&id, DocKind::TaskPlan)?;
-        let (now, offset) = (self.now(), self.offset());
+        let (now, offset) = (self.now(), self.site_offset(site_id));
         let plan = self.read_doc(&id, tasks::read)?;
         let jurisdiction = plan.plan.jurisdiction;
         Ok(plan

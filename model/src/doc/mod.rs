@@ -231,14 +231,26 @@ fn list<R: ReadDoc>(doc: &R, key: &'static str) -> Result<Option<ObjId>, DocErro
 
 /// The raw JSON strings of an append-only list, in list order.
 pub fn raw_records<R: ReadDoc>(doc: &R, key: &'static str) -> Result<Vec<String>, DocError> {
+    Ok(raw_records_with_ops(doc, key)?
+        .into_iter()
+        .map(|(text, _)| text)
+        .collect())
+}
+
+/// The raw JSON strings of an append-only list with the id of the operation that inserted each
+/// (which tells who wrote it), in list order.
+pub fn raw_records_with_ops<R: ReadDoc>(
+    doc: &R,
+    key: &'static str,
+) -> Result<Vec<(String, ObjId)>, DocError> {
     let Some(obj) = list(doc, key)? else {
         return Ok(Vec::new());
     };
     let mut out = Vec::with_capacity(doc.length(&obj));
     for (index, item) in doc.list_range(&obj, ..).enumerate() {
-        match item.value {
+        match &item.value {
             automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(s)) => {
-                out.push(s.to_string())
+                out.push((s.to_string(), item.id()))
             }
             _ => {
                 return Err(DocError::BadRecord {

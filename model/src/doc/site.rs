@@ -116,6 +116,28 @@ pub fn set_profile(doc: &mut AutoCommit, profile: &SiteProfile) -> Result<(), Do
     Ok(())
 }
 
+/// The most earlier states of a site [`profile_history`] looks at.
+pub const PROFILE_HISTORY: usize = 50;
+
+/// The profiles a site has had, newest first: now, then after each of its last
+/// [`PROFILE_HISTORY`] changes. A new inspection's checklist must be generated from one of them
+/// ([`crate::validate::Records::profiles`]), so a checklist made offline from the profile as it
+/// was then still matches after someone else changed the profile. The phone and the server both
+/// ask this of their copy.
+pub fn profile_history(doc: &mut AutoCommit) -> Vec<SiteProfile> {
+    let mut out: Vec<SiteProfile> = profile(&*doc).into_iter().collect();
+    let hashes: Vec<_> = doc.get_changes(&[]).iter().map(|c| c.hash()).collect();
+    for h in hashes.iter().rev().take(PROFILE_HISTORY) {
+        if let Ok(then) = doc.fork_at(&[*h])
+            && let Ok(p) = profile(&then)
+            && !out.contains(&p)
+        {
+            out.push(p);
+        }
+    }
+    out
+}
+
 /// Reads the profile map back into a validated profile.
 pub fn profile<R: ReadDoc>(doc: &R) -> Result<SiteProfile, DocError> {
     let obj = profile_obj(doc)?;

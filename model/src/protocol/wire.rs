@@ -130,7 +130,7 @@ pub struct Refusal {
 }
 
 /// One change batch of the feed.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FeedEntry {
     pub doc_id: String,
     /// site, inspection, hazard or task_plan.
@@ -198,5 +198,36 @@ mod tests {
             serde_json::from_str::<SyncRequest>(r#"{"cursor": null, "surprise": 1}"#).is_err(),
             "unknown fields are refused"
         );
+        let unknown = serde_json::from_str::<SyncResponse>(
+            r#"{"results":[{"doc_id":"d","status":"maybe"}],"cursor":"0","more":false}"#,
+        );
+        assert!(unknown.is_err(), "an unknown status is not guessed at");
+        let refused: PushResult = serde_json::from_str(
+            r#"{"doc_id":"d","status":"refused","heads":null,"refusal":{"rule":"r","reason":"x"}}"#,
+        )
+        .expect("reads");
+        assert!(refused.heads.is_empty() && refused.server_doc.is_none());
+    }
+
+    /// What the phone sends has the shape the protocol document shows.
+    #[test]
+    fn requests_have_the_protocol_shape() {
+        let req = SyncRequest {
+            cursor: None,
+            push: vec![Push {
+                doc_id: "d".into(),
+                changes: encode(&[0, 1, 2]),
+            }],
+            feed_limit: Some(500),
+        };
+        assert_eq!(
+            serde_json::to_value(&req).expect("json"),
+            serde_json::json!({
+                "cursor": null,
+                "push": [{ "doc_id": "d", "changes": "AAEC" }],
+                "feed_limit": 500
+            })
+        );
+        assert_eq!(decode("AAEC").ok(), Some(vec![0, 1, 2]));
     }
 }

@@ -7,7 +7,6 @@
 //! does not is held, with its rule.
 
 mod change;
-mod history;
 mod part;
 mod pieces;
 
@@ -119,7 +118,9 @@ impl Workspace {
             .filter(|s| s.kind == DocKind::Site)
             .map(|s| s.site.clone());
         let profiles = match (&site, header.kind, existing) {
-            (Some(_), DocKind::Inspection, None) => history::site_profiles(self.docs.get(site_id)?),
+            (Some(_), DocKind::Inspection, None) => {
+                doc::site::profile_history(self.docs.get(site_id)?)
+            }
             _ => Vec::new(),
         };
         let records = Records {

@@ -10,7 +10,7 @@
 use super::change::Change;
 use super::part::{Part, document_part, record_part};
 use crate::workspace::Authors;
-use automerge::{AutoCommit, ObjId, ObjType, ROOT, ReadDoc, ScalarValueRef, ValueRef};
+use automerge::{AutoCommit, ObjId, ROOT, ReadDoc};
 use closeloop_model::doc::inspection::SignOff;
 use closeloop_model::doc::site::Site;
 use closeloop_model::doc::{
@@ -90,29 +90,6 @@ impl Rewrite<'_> {
     }
 }
 
-/// The records of a list with the id of the operation that inserted each.
-fn list_with_ops<R: ReadDoc>(doc: &R, key: &'static str) -> Result<Vec<(String, ObjId)>, DocError> {
-    let obj = match doc.get(ROOT, key)? {
-        None => return Ok(Vec::new()),
-        Some((automerge::Value::Object(ObjType::List), id)) => id,
-        Some(_) => return Err(DocError::WrongType(key)),
-    };
-    let mut out = Vec::new();
-    for (index, item) in doc.list_range(&obj, ..).enumerate() {
-        match &item.value {
-            ValueRef::Scalar(ScalarValueRef::Str(s)) => out.push((s.to_string(), item.id())),
-            _ => {
-                return Err(DocError::BadRecord {
-                    key,
-                    index,
-                    message: "not a JSON string".to_owned(),
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// What identifies a record across copies: its id, or for a photo its hash and item.
 fn record_key(raw: &str) -> String {
     let Ok(v) = serde_json::from_str::<Value>(raw) else {
@@ -149,7 +126,7 @@ fn added_records(
     skip_first: bool,
 ) -> Result<Vec<Piece>, DocError> {
     let present = keys_of(base, key)?;
-    Ok(list_with_ops(source, key)?
+    Ok(doc::raw_records_with_ops(source, key)?
         .into_iter()
         .skip(usize::from(skip_first))
         .filter(|(raw, _)| !present.contains(&record_key(raw)))
@@ -299,7 +276,7 @@ pub(crate) fn pieces(
             let h = hazard::read(&*source)?;
             let new = base.is_none();
             if new {
-                let events = list_with_ops(&*source, keys::EVENTS)?;
+                let events = doc::raw_records_with_ops(&*source, keys::EVENTS)?;
                 let first = events
                     .first()
                     .and_then(|(raw, _)| serde_json::from_str::<Event>(&rw.record(raw)).ok());
