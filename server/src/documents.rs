@@ -151,7 +151,7 @@ pub async fn archive(
     for r in store::directory::responsible(pool, std::slice::from_ref(&v.id)).await? {
         if let Some(p) = everyone.iter().find(|p| p.actor.user_id == r.user_id) {
             people.push(PersonLine {
-                what: tr.of("facility", &r.facility),
+                what: tr.of("archive_facility", &r.facility),
                 name: p.display_name.clone(),
                 role: tr.of("role", p.actor.role.as_str()),
             });
@@ -499,18 +499,15 @@ pub async fn archive_pdf(state: &AppState, a: Archive, tr: Tr) -> ApiResult<Vec<
             ),
         );
         f.heading(tr.s("archive.profile"));
-        let mut facts = vec![
-            (
-                tr.s("site.grade").to_owned(),
-                format!(
-                    "{} ({} {})",
-                    a.grade_label,
-                    a.site.risk.points,
-                    tr.s("site.points")
-                ),
+        let mut facts = vec![(
+            tr.s("site.grade").to_owned(),
+            format!(
+                "{} ({} {})",
+                a.grade_label,
+                a.site.risk.points,
+                tr.s("site.points")
             ),
-            (tr.s("export.premises").to_owned(), a.premises.clone()),
-        ];
+        )];
         facts.extend(a.profile.iter().cloned());
         f.facts(&facts);
         f.heading(tr.s("archive.people"));
@@ -544,7 +541,7 @@ pub async fn archive_pdf(state: &AppState, a: Archive, tr: Tr) -> ApiResult<Vec<
         );
         f.table(
             &[
-                (tr.s("timeline.when"), 2.0),
+                (tr.s("archive.recorded"), 2.0),
                 (tr.s("site.grade"), 1.0),
                 (tr.s("site.points"), 1.0),
             ],
