@@ -566,6 +566,28 @@ pub const RULES: &[Rule] = &[
         "Bytes follow the end-of-image marker.",
         PHOTO,
     ),
+    // Who may be made responsible for a hazard (people::check_assignee).
+    push(
+        "assignee.unknown",
+        "An `assigned` event names a user who is not one of the site's organisation (another \
+         organisation's user is answered the same). The phone checks its directory \
+         (`GET /v1/people`, fetched at each sync) first.",
+        "Pick the assignee from `GET /v1/sites/{id}/assignees`; a phone whose directory is out \
+         of date syncs and chooses again.",
+    ),
+    push(
+        "assignee.inactive",
+        "An `assigned` event names a user whose account an administrator deactivated.",
+        "Assign someone else; an administrator can reactivate the account.",
+    ),
+    push(
+        "assignee.cannot_act",
+        "An `assigned` event names a user who cannot act on the site: not an owner of it, nor an \
+         inspector who works there (supervisors and administrators judge the work, they are not \
+         given it).",
+        "Assign one of the site's owners or responsible persons (`GET /v1/sites/{id}/assignees`), \
+         or have an administrator give the person the site.",
+    ),
     // Scopes an administrator gives (Scope::check).
     rule(
         "scope.duplicate",
@@ -1003,8 +1025,8 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     /// Dotted lowercase literals in the sources that are not rule ids: risk factors (documented
-    /// in docs/risk-grading.md) and a SQL table alias.
-    const NOT_RULES: &[&str] = &["inherent.", "live.", "hp."];
+    /// in docs/risk-grading.md) and SQL table aliases.
+    const NOT_RULES: &[&str] = &["inherent.", "live.", "hp.", "h."];
     /// File names, by their extension.
     const FILES: &[&str] = &[
         ".html", ".css", ".js", ".toml", ".json", ".sql", ".db", ".tmp", ".log", ".lock",

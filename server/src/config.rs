@@ -103,6 +103,35 @@ pub struct Config {
     pub console_secure_cookies: bool,
     /// The time zone the console shows times in, minutes east of UTC.
     pub console_utc_offset_minutes: i32,
+    /// The font PDFs are set in (a `.ttf`, `.otf` or `.ttc` with Chinese glyphs); unset: the
+    /// first found where Linux distributions, macOS and Windows install one. `pdf_font_index`
+    /// picks a face of a collection (default: its Simplified Chinese face).
+    pub pdf_font: Option<PathBuf>,
+    pub pdf_font_index: Option<u32>,
+    /// Photos embedded in one PDF at most, and their bytes together; the rest are counted, not
+    /// shown.
+    pub pdf_max_photos: usize,
+    pub pdf_max_photo_bytes: usize,
+    /// PDFs being made at once (each holds its photos in memory); the rest are answered 429.
+    pub max_concurrent_pdfs: usize,
+    /// The newest hazards and inspections a site's archive lists in full.
+    pub archive_max_hazards: usize,
+    pub archive_max_inspections: usize,
+    /// Rows one export may have (a larger one is refused: narrow the filters), the longest it
+    /// may take, and exports running at once.
+    pub export_max_rows: usize,
+    pub export_timeout_seconds: u64,
+    pub max_concurrent_exports: usize,
+    /// Periodic reports: generated every day at `reports_at` (HH:MM in the console's time zone)
+    /// for the day before, on Mondays for the week before, on the 1st for the month before.
+    pub reports_enabled: bool,
+    pub reports_at: String,
+    /// Sites a report names as the worst.
+    pub report_worst_sites: usize,
+    /// The largest file a bulk import reads, in bytes (an XLSX's contents unpacked count too),
+    /// and the most rows it may have.
+    pub import_max_bytes: usize,
+    pub import_max_rows: usize,
 }
 
 /// The server's budget for one pushed document: the model's defaults, tightened where the
@@ -197,6 +226,21 @@ impl Default for Config {
             console_idle_minutes: 120,
             console_secure_cookies: false,
             console_utc_offset_minutes: 480,
+            pdf_font: None,
+            pdf_font_index: None,
+            pdf_max_photos: 60,
+            pdf_max_photo_bytes: 48 << 20,
+            max_concurrent_pdfs: 2,
+            archive_max_hazards: 300,
+            archive_max_inspections: 100,
+            export_max_rows: 200_000,
+            export_timeout_seconds: 600,
+            max_concurrent_exports: 2,
+            reports_enabled: true,
+            reports_at: "06:00".into(),
+            report_worst_sites: 10,
+            import_max_bytes: 16 << 20,
+            import_max_rows: 20_000,
         }
     }
 }
@@ -330,7 +374,21 @@ impl Config {
                 }
                 self.console_utc_offset_minutes = m as i32
             }
-
+            "pdf_font" => self.pdf_font = Some(value.into()),
+            "pdf_font_index" => self.pdf_font_index = Some(unsigned(value)? as u32),
+            "pdf_max_photos" => self.pdf_max_photos = unsigned(value)? as usize,
+            "pdf_max_photo_bytes" => self.pdf_max_photo_bytes = unsigned(value)? as usize,
+            "max_concurrent_pdfs" => self.max_concurrent_pdfs = unsigned(value)? as usize,
+            "archive_max_hazards" => self.archive_max_hazards = unsigned(value)? as usize,
+            "archive_max_inspections" => self.archive_max_inspections = unsigned(value)? as usize,
+            "export_max_rows" => self.export_max_rows = unsigned(value)? as usize,
+            "export_timeout_seconds" => self.export_timeout_seconds = unsigned(value)?,
+            "max_concurrent_exports" => self.max_concurrent_exports = unsigned(value)? as usize,
+            "reports_enabled" => self.reports_enabled = boolean(value)?,
+            "reports_at" => self.reports_at = value.into(),
+            "report_worst_sites" => self.report_worst_sites = unsigned(value)? as usize,
+            "import_max_bytes" => self.import_max_bytes = unsigned(value)? as usize,
+            "import_max_rows" => self.import_max_rows = unsigned(value)? as usize,
             "jwt_keys" => {
                 // kid=secret,kid=secret
                 self.jwt_keys = value
@@ -468,10 +526,28 @@ impl Config {
             ("max_photo_pixels", self.max_photo_pixels),
             ("console_session_hours", self.console_session_hours as u64),
             ("console_idle_minutes", self.console_idle_minutes as u64),
+            ("max_concurrent_pdfs", self.max_concurrent_pdfs as u64),
+            ("archive_max_hazards", self.archive_max_hazards as u64),
+            (
+                "archive_max_inspections",
+                self.archive_max_inspections as u64,
+            ),
+            ("export_max_rows", self.export_max_rows as u64),
+            ("export_timeout_seconds", self.export_timeout_seconds),
+            ("max_concurrent_exports", self.max_concurrent_exports as u64),
+            ("report_worst_sites", self.report_worst_sites as u64),
+            ("import_max_bytes", self.import_max_bytes as u64),
+            ("import_max_rows", self.import_max_rows as u64),
         ] {
             if v == 0 {
                 return Err(err(key, "must be at least 1"));
             }
+        }
+        if crate::reports::period::minute_of_day(&self.reports_at).is_none() {
+            return Err(err("reports_at", "a time of day as HH:MM, e.g. 06:00"));
+        }
+        if self.report_worst_sites > 100 {
+            return Err(err("report_worst_sites", "at most 100"));
         }
         if self.refresh_token_days < 1 {
             return Err(err("refresh_token_days", "must be at least 1"));

@@ -54,6 +54,16 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 "console",
                 include_str!("../../migrations/sqlite/0006_console.sql"),
             ),
+            (
+                7,
+                "people and places",
+                include_str!("../../migrations/sqlite/0007_people_and_places.sql"),
+            ),
+            (
+                8,
+                "reports",
+                include_str!("../../migrations/sqlite/0008_reports.sql"),
+            ),
         ],
         Engine::Postgres => &[
             (
@@ -85,6 +95,16 @@ fn migrations(engine: Engine) -> Vec<Migration> {
                 6,
                 "console",
                 include_str!("../../migrations/postgres/0006_console.sql"),
+            ),
+            (
+                7,
+                "people and places",
+                include_str!("../../migrations/postgres/0007_people_and_places.sql"),
+            ),
+            (
+                8,
+                "reports",
+                include_str!("../../migrations/postgres/0008_reports.sql"),
             ),
         ],
     };

@@ -172,6 +172,64 @@ pub async fn commit_rescope(
     Ok(())
 }
 
+/// Commits a transaction that changed the placement of `hazard_ids` (a site moved between grids)
+/// and the scopes of `rescoped` users, and tells every replica's streams: each hazard's state as
+/// committed, under its new grid, and each user's streams to re-read their scope.
+pub async fn commit_many(
+    state: &AppState,
+    mut tx: Transaction<'_, Any>,
+    hazard_ids: &[String],
+    rescoped: &[String],
+) -> ApiResult<()> {
+    let mut events = Vec::new();
+    for chunk in hazard_ids.chunks(500) {
+        let mut q = Sql::new(&format!(
+            "SELECT {COLUMNS} FROM hazards h JOIN documents d ON d.id = h.id WHERE "
+        ));
+        q.push_in("h.id", chunk.iter());
+        for row in q.query().fetch_all(&mut *tx).await? {
+            let mut event = from_row(&row)?;
+            if let Some((cut, _)) = event.title.char_indices().nth(200) {
+                event.title.truncate(cut);
+            }
+            events.push(event);
+        }
+    }
+    events.sort_by_key(|e| e.seq);
+    match state.db.engine {
+        Engine::Postgres => {
+            for event in &events {
+                let payload =
+                    serde_json::to_string(event).map_err(crate::error::ApiError::internal)?;
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(payload)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for user in rescoped {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(SCOPES)
+                    .bind(user)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Engine::Sqlite => {
+            let _ordered = state.events.order.lock().await;
+            tx.commit().await?;
+            for event in events {
+                state.events.publish(Live::Hazard(Arc::new(event)));
+            }
+            for user in rescoped {
+                state.events.publish(Live::Rescope(user.as_str().into()));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Up to `limit` hazards in `user`'s scope changed after feed number `after`, oldest change first.
 pub async fn replay(
     state: &AppState,

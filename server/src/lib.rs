@@ -4,6 +4,7 @@
 //! [`launch`] serves on a listener until a shutdown signal, so tests bind port 0 and stop cleanly.
 
 pub mod actions;
+pub mod admin;
 pub mod auth;
 pub mod background;
 pub mod blobs;
@@ -12,9 +13,13 @@ pub mod config;
 pub mod console;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod metrics;
+pub mod pdf;
+pub mod reports;
 pub mod routes;
 pub mod serve;
 pub mod shutdown;
@@ -31,7 +36,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{get, post, put};
+use axum::routing::{get, patch, post, put};
 use std::sync::Arc;
 use std::time::Instant;
 use tracing::Instrument;
@@ -59,6 +64,12 @@ pub struct AppState {
     pub sync_gate: Arc<tokio::sync::Semaphore>,
     /// Turns for decoding uploaded photos (one per core).
     pub photo_checks: Arc<tokio::sync::Semaphore>,
+    /// The font PDFs are set in, found on first use.
+    pub pdf_fonts: pdf::Fonts,
+    /// Turns for making PDFs (`max_concurrent_pdfs`) and for exports (`max_concurrent_exports`);
+    /// past them a request is answered 429 at once.
+    pub pdf_turns: Arc<tokio::sync::Semaphore>,
+    pub export_turns: Arc<tokio::sync::Semaphore>,
 }
 
 /// Loads the configured JWT keys, or the ones generated into the data folder on first start.
@@ -116,6 +127,7 @@ impl AppState {
         }
         let throttle = Arc::new(throttle::Throttle::new(&config));
         let config_turns = config.max_concurrent_syncs;
+        let (pdf_turns, export_turns) = (config.max_concurrent_pdfs, config.max_concurrent_exports);
         let tidy = Arc::downgrade(&throttle);
         tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -144,6 +156,9 @@ impl AppState {
             syncs: Arc::default(),
             sync_gate: Arc::new(tokio::sync::Semaphore::new(config_turns)),
             photo_checks: Arc::new(tokio::sync::Semaphore::new(slots)),
+            pdf_fonts: pdf::Fonts::default(),
+            pdf_turns: Arc::new(tokio::sync::Semaphore::new(pdf_turns)),
+            export_turns: Arc::new(tokio::sync::Semaphore::new(export_turns)),
         })
     }
 }
@@ -223,6 +238,31 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/grids"),
     ("POST", "/v1/admin/users"),
     ("PUT", "/v1/admin/users/{user_id}/scope"),
+    ("GET", "/v1/people"),
+    ("GET", "/v1/sites/{id}/assignees"),
+    ("GET", "/v1/admin/users"),
+    ("PATCH", "/v1/admin/users/{user_id}"),
+    ("POST", "/v1/admin/users/{user_id}/deactivate"),
+    ("POST", "/v1/admin/users/{user_id}/reactivate"),
+    ("PUT", "/v1/admin/users/{user_id}/password"),
+    ("GET", "/v1/admin/grids"),
+    ("PATCH", "/v1/admin/grids/{id}"),
+    ("POST", "/v1/admin/sites"),
+    ("PUT", "/v1/admin/sites/{id}"),
+    ("POST", "/v1/admin/sites/{id}/move"),
+    ("PUT", "/v1/admin/sites/{id}/people"),
+    ("GET", "/v1/admin/audit"),
+    ("POST", "/v1/admin/imports/{kind}"),
+    ("GET", "/v1/exports/hazards"),
+    ("GET", "/v1/exports/inspections"),
+    ("GET", "/v1/exports/sites"),
+    ("GET", "/v1/sites/{id}/archive.pdf"),
+    ("GET", "/v1/hazards/{id}/notice.pdf"),
+    ("GET", "/v1/inspections/{id}/notice.pdf"),
+    ("GET", "/v1/reports"),
+    ("POST", "/v1/reports"),
+    ("GET", "/v1/reports/{id}"),
+    ("GET", "/v1/reports/{id}/report.pdf"),
     ("GET", "/v1/openapi.json"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
@@ -231,7 +271,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// The HTTP routes.
 pub fn app(state: AppState) -> Router {
-    use routes::{admin, auth, blobs, events, hazards, inspections, ops, sites, sync};
+    use routes::{admin, auth, blobs, events, hazards, inspections, ops, people, sites, sync};
     Router::new()
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/auth/refresh", post(auth::refresh))
@@ -254,9 +294,64 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/sites/{id}/checklist", get(sites::checklist))
         .route("/v1/stats", get(sites::stats))
         .route("/v1/hazard-events", get(events::stream))
-        .route("/v1/admin/grids", post(admin::create_grid))
-        .route("/v1/admin/users", post(admin::create_user))
+        .route("/v1/people", get(people::list))
+        .route("/v1/sites/{id}/assignees", get(people::assignees))
+        .route(
+            "/v1/admin/grids",
+            post(admin::create_grid).get(admin::list_grids),
+        )
+        .route("/v1/admin/grids/{id}", patch(admin::rename_grid))
+        .route(
+            "/v1/admin/users",
+            post(admin::create_user).get(admin::list_users),
+        )
+        .route("/v1/admin/users/{user_id}", patch(admin::edit_user))
         .route("/v1/admin/users/{user_id}/scope", put(admin::set_scope))
+        .route(
+            "/v1/admin/users/{user_id}/deactivate",
+            post(admin::deactivate_user),
+        )
+        .route(
+            "/v1/admin/users/{user_id}/reactivate",
+            post(admin::reactivate_user),
+        )
+        .route(
+            "/v1/admin/users/{user_id}/password",
+            put(admin::reset_password),
+        )
+        .route("/v1/admin/sites", post(admin::create_site))
+        .route("/v1/admin/sites/{id}", put(admin::edit_site))
+        .route("/v1/admin/sites/{id}/move", post(admin::move_site))
+        .route("/v1/admin/sites/{id}/people", put(admin::set_site_people))
+        .route("/v1/admin/audit", get(admin::audit_log))
+        .route("/v1/admin/imports/{kind}", post(admin::import))
+        .route("/v1/exports/hazards", get(routes::documents::hazards))
+        .route(
+            "/v1/exports/inspections",
+            get(routes::documents::inspections),
+        )
+        .route("/v1/exports/sites", get(routes::documents::sites))
+        .route(
+            "/v1/sites/{id}/archive.pdf",
+            get(routes::documents::archive_pdf),
+        )
+        .route(
+            "/v1/hazards/{id}/notice.pdf",
+            get(routes::documents::hazard_notice_pdf),
+        )
+        .route(
+            "/v1/inspections/{id}/notice.pdf",
+            get(routes::documents::inspection_notice_pdf),
+        )
+        .route(
+            "/v1/reports",
+            get(routes::documents::list_reports).post(routes::documents::generate),
+        )
+        .route("/v1/reports/{id}", get(routes::documents::report))
+        .route(
+            "/v1/reports/{id}/report.pdf",
+            get(routes::documents::report_pdf),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -323,6 +418,7 @@ pub async fn launch(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     console::sweep_sessions(state.clone());
+    reports::spawn_schedule(state.clone());
     let draining = state.shutdown.clone();
     let grace = std::time::Duration::from_secs(state.config.shutdown_grace_seconds);
     let begin = draining.clone();

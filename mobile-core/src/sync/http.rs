@@ -133,6 +133,15 @@ impl Client {
         Self::read(req.send(&json[..]))
     }
 
+    /// `GET` with the access token.
+    pub fn get(&self, path: &str, token: &str) -> Result<Reply> {
+        let req = self
+            .agent
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", format!("Bearer {token}"));
+        Self::read(req.call())
+    }
+
     /// `PUT` raw bytes with the access token.
     pub fn put_bytes(
         &self,

@@ -123,7 +123,27 @@ fn steps(
     report.uploaded = up.uploaded;
     report.upload_failures = up.failures;
 
-    push_pull(ws, conn, &root, report, progress)
+    push_pull(ws, conn, &root, report, progress)?;
+    directory(ws, conn)
+}
+
+/// The people directory (`GET /v1/people`), kept for offline assignment checks. A server that
+/// does not serve it (older) leaves the phone's directory as it was.
+fn directory(ws: &Mutex<Workspace>, conn: &mut Conn) -> Result<()> {
+    #[derive(serde::Deserialize)]
+    struct People {
+        people: Vec<crate::workspace::DirectoryEntry>,
+    }
+    let reply = conn.call(|c, t| c.get("/v1/people", t))?;
+    if reply.status == 404 {
+        return Ok(());
+    }
+    if !reply.ok() {
+        return Err(reply.error());
+    }
+    let people: People = reply.json()?;
+    with_ws(ws, |w| w.set_directory(&people.people))??;
+    Ok(())
 }
 
 fn push_pull(

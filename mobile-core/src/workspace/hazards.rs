@@ -203,6 +203,7 @@ impl Workspace {
         )?;
         check_transition(&state, &kind).map_err(Error::Lifecycle)?;
         self.check_content(&kind, note, photos.len())?;
+        self.check_assignment(&h.header.site, &kind)?;
         let mut shas = Vec::new();
         for p in photos {
             shas.push(self.store_photo(p, None)?.sha256);

@@ -21,15 +21,18 @@ pub struct AuthUser {
     pub display_name: String,
 }
 
-/// Loads a user's role and scope as the server records them now.
+/// Loads a user's role and scope as the server records them now. A deactivated account has
+/// none: every access token, console session and event stream of it ends at its next request.
 pub async fn load_actor(
     pool: &AnyPool,
     user_id: &str,
 ) -> Result<Option<(Actor, String)>, sqlx::Error> {
-    let Some(row) = sqlx::query("SELECT org_id, role, display_name FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(pool)
-        .await?
+    let Some(row) = sqlx::query(
+        "SELECT org_id, role, display_name FROM users WHERE id = $1 AND deactivated_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?
     else {
         return Ok(None);
     };

@@ -4,10 +4,12 @@
 pub mod admin;
 pub mod auth;
 pub mod blobs;
+pub mod documents;
 pub mod events;
 pub mod hazards;
 pub mod inspections;
 pub mod ops;
+pub mod people;
 pub mod sites;
 pub mod sync;
 

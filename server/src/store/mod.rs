@@ -3,11 +3,16 @@
 //! one way ([`sql::Sql`]), and status lists and the overdue rule come from the model's lifecycle.
 //! Writes of pushed documents live in `sync/` (one transaction per push) beside it.
 
+pub mod accounts;
+pub mod audit;
 pub mod blobs;
 pub mod devices;
+pub mod directory;
 pub mod hazards;
 pub mod inspections;
 pub mod people;
+pub mod placement;
+pub mod reports;
 pub mod sessions;
 pub mod sites;
 pub mod sql;

@@ -29,12 +29,13 @@ pub enum PeopleError {
     Db(#[from] sqlx::Error),
 }
 
-/// A user's id and stored password hash, by username.
+/// A user's id and stored password hash, by username; none for a deactivated account, which
+/// signs in no more than one that does not exist.
 pub async fn credentials(
     pool: &AnyPool,
     username: &str,
 ) -> Result<Option<(String, String)>, sqlx::Error> {
-    let mut q = Sql::new("SELECT id, password_hash FROM users WHERE ");
+    let mut q = Sql::new("SELECT id, password_hash FROM users WHERE deactivated_at IS NULL AND ");
     q.push_bind("username = ", username);
     match q.fetch_optional(pool).await? {
         Some(r) => Ok(Some((r.try_get("id")?, r.try_get("password_hash")?))),
@@ -44,7 +45,7 @@ pub async fn credentials(
 
 /// Creates a grid in `org_id`; grid ids are the organisation's own.
 pub async fn create_grid(
-    pool: &AnyPool,
+    tx: &mut Transaction<'_, Any>,
     org_id: &str,
     id: &str,
     name: &str,
@@ -55,7 +56,7 @@ pub async fn create_grid(
     .bind(id)
     .bind(org_id)
     .bind(name)
-    .execute(pool)
+    .execute(&mut **tx)
     .await?
     .rows_affected();
     if created == 0 {
@@ -126,9 +127,29 @@ pub struct NewUserRecord<'a> {
     pub scope: &'a Scope,
 }
 
+/// A checked new user, owning its fields (see [`NewUserRecord`]).
+#[derive(Debug, Clone)]
+pub struct NewUserOwned {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub password_hash: String,
+}
+
 /// Creates a user with their scope, all or nothing.
 pub async fn create_user(pool: &AnyPool, u: &NewUserRecord<'_>) -> Result<(), PeopleError> {
     let mut tx = pool.begin().await?;
+    create_user_in(&mut tx, u).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Creates a user with their scope in the caller's transaction.
+pub async fn create_user_in(
+    tx: &mut Transaction<'_, Any>,
+    u: &NewUserRecord<'_>,
+) -> Result<(), PeopleError> {
     // The user row first: on SQLite this takes the write lock before any read in the transaction.
     let inserted = sqlx::query("INSERT INTO users (id, org_id, username, display_name, role, password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (username) DO NOTHING")
         .bind(u.id)
@@ -138,16 +159,54 @@ pub async fn create_user(pool: &AnyPool, u: &NewUserRecord<'_>) -> Result<(), Pe
         .bind(u.role.as_str())
         .bind(u.password_hash)
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
     if inserted == 0 {
         return Err(PeopleError::UsernameTaken(u.username.to_owned()));
     }
-    check_ids_exist(&mut tx, u.scope).await?;
-    write_scope(&mut tx, u.id, u.scope).await?;
-    tx.commit().await?;
+    check_ids_exist(tx, u.scope).await?;
+    write_scope(tx, u.id, u.scope).await?;
     Ok(())
+}
+
+/// Replaces the scope of a user whose row the caller's transaction holds, after checking it
+/// against `role` and the organisation's grids and sites.
+pub async fn replace_scope(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    role: Role,
+    scope: &Scope,
+) -> Result<(), PeopleError> {
+    scope.check(role).map_err(PeopleError::Scope)?;
+    check_ids_exist(tx, scope).await?;
+    write_scope(tx, user_id, scope).await?;
+    Ok(())
+}
+
+/// Renames a grid of `org_id`; `false` when it has no such grid.
+pub async fn rename_grid(
+    tx: &mut Transaction<'_, Any>,
+    org_id: &str,
+    id: &str,
+    name: &str,
+) -> Result<Option<String>, sqlx::Error> {
+    let old = sqlx::query("SELECT name FROM grids WHERE org_id = $1 AND id = $2")
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get::<String, _>("name"))
+        .transpose()?;
+    if old.is_some() {
+        sqlx::query("UPDATE grids SET name = $1 WHERE org_id = $2 AND id = $3")
+            .bind(name)
+            .bind(org_id)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(old)
 }
 
 /// Replaces the scope of `user_id` (of `org_id`) in one transaction that locks the user's row
@@ -194,13 +253,14 @@ pub async fn set_scope<'a>(
 pub struct Person {
     pub actor: closeloop_model::roles::Actor,
     pub display_name: String,
+    pub active: bool,
 }
 
 /// Everyone of an organisation with their role and scope, in three queries.
 pub async fn of_org(pool: &AnyPool, org_id: &str) -> Result<Vec<Person>, sqlx::Error> {
     use std::collections::HashMap;
     let rows = sqlx::query(
-        "SELECT id, role, display_name FROM users WHERE org_id = $1 ORDER BY display_name, id",
+        "SELECT id, role, display_name, deactivated_at FROM users WHERE org_id = $1 ORDER BY display_name, id",
     )
     .bind(org_id)
     .fetch_all(pool)
@@ -241,6 +301,7 @@ pub async fn of_org(pool: &AnyPool, org_id: &str) -> Result<Vec<Person>, sqlx::E
                 user_id: id,
             },
             display_name: r.try_get("display_name")?,
+            active: r.try_get::<Option<i64>, _>("deactivated_at")?.is_none(),
         });
     }
     Ok(out)

@@ -39,7 +39,8 @@ fn refused(rule: &str, reason: impl Into<String>, before: &mut Option<AutoCommit
     }
 }
 
-async fn next_seq(tx: &mut Transaction<'_, Any>) -> ApiResult<i64> {
+/// The next feed number, taken inside the writing transaction (its row lock orders commits).
+pub(crate) async fn next_seq(tx: &mut Transaction<'_, Any>) -> ApiResult<i64> {
     let row =
         sqlx::query("UPDATE counters SET value = value + 1 WHERE name = 'feed' RETURNING value")
             .fetch_one(&mut **tx)
@@ -71,12 +72,7 @@ fn stored_place(r: &sqlx::any::AnyRow) -> ApiResult<SiteRef> {
     })
 }
 
-/// The most site states a new inspection's checklist is compared against.
-const PROFILE_HISTORY: usize = 50;
-
-/// The profiles a site has had, newest first: its stored document's state after each of its last
-/// [`PROFILE_HISTORY`] changes. A checklist made offline from the profile as it was then still
-/// matches after someone else changed the profile.
+/// The profiles a site has had ([`doc::site::profile_history`] of the stored document).
 async fn site_profiles(
     tx: &mut Transaction<'_, Any>,
     site_id: &str,
@@ -90,38 +86,34 @@ async fn site_profiles(
     };
     let mut stored =
         AutoCommit::load(&row.try_get::<Vec<u8>, _>("bytes")?).map_err(ApiError::internal)?;
-    let hashes: Vec<automerge::ChangeHash> =
-        stored.get_changes(&[]).iter().map(|c| c.hash()).collect();
-    let mut out: Vec<closeloop_checklists::SiteProfile> = Vec::new();
-    if let Ok(now) = doc::site::profile(&stored) {
-        out.push(now);
-    }
-    for h in hashes.iter().rev().take(PROFILE_HISTORY) {
-        let Ok(then) = stored.fork_at(&[*h]) else {
-            continue;
-        };
-        if let Ok(p) = doc::site::profile(&then)
-            && !out.contains(&p)
-        {
-            out.push(p);
-        }
-    }
-    Ok(out)
+    Ok(doc::site::profile_history(&mut stored))
 }
 
 /// What the server's records say of the site a document names (see [`Records`]).
-async fn records_of(
+pub(crate) async fn records_of(
     tx: &mut Transaction<'_, Any>,
     header: &Header,
     org_id: &str,
     new_doc: bool,
+    engine: Engine,
 ) -> ApiResult<Records> {
-    let site = sqlx::query("SELECT id AS site_id, org_id, grid_id FROM sites WHERE id = $1")
-        .bind(&header.site.site_id)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|r| stored_place(&r))
-        .transpose()?;
+    // On PostgreSQL the site's row is held shared until the push commits, so an administrator's
+    // move of the site (which updates the row first) waits for the push or the push for the move,
+    // and neither writes under the grid the other replaced (ADR 0007). SQLite writers are
+    // serialised already.
+    let lock = if engine == Engine::Postgres {
+        " FOR SHARE"
+    } else {
+        ""
+    };
+    let site = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id AS site_id, org_id, grid_id FROM sites WHERE id = $1{lock}"
+    )))
+    .bind(&header.site.site_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| stored_place(&r))
+    .transpose()?;
     let grid_exists = header.kind == DocKind::Site
         && site.is_none()
         && sqlx::query("SELECT 1 AS one FROM grids WHERE org_id = $1 AND id = $2")
@@ -312,11 +304,31 @@ async fn attempt(
         .map(|(_, s)| s.all_photos())
         .unwrap_or_default();
     let present = present_blobs(&mut tx, &wanted).await?;
-    let records = records_of(&mut tx, &header, &user.actor.scope.org_id, before.is_none()).await?;
+    let records = records_of(
+        &mut tx,
+        &header,
+        &user.actor.scope.org_id,
+        before.is_none(),
+        state.db.engine,
+    )
+    .await?;
     if let Err(denied) = check_update(&user.actor, &records, before.as_ref(), &after, &|sha| {
         present.contains(sha)
     }) {
         return Ok(Some(refused(denied.rule, denied.reason, &mut before)));
+    }
+    // Assignments name people: judged by the model's rule against the accounts as stored now.
+    let assignees = closeloop_model::people::new_assignees(before.as_ref(), &after);
+    if !assignees.is_empty() {
+        let members =
+            crate::store::accounts::members(&mut tx, &user.actor.scope.org_id, &assignees).await?;
+        if let Err(denied) =
+            closeloop_model::people::check_new_assignments(before.as_ref(), &after, &|id| {
+                members.get(id).cloned()
+            })
+        {
+            return Ok(Some(refused(denied.rule, denied.reason, &mut before)));
+        }
     }
     if taken {
         return Ok(Some(refused(
@@ -344,35 +356,8 @@ async fn attempt(
             &mut before,
         )));
     }
-    let written = match version {
-        Some(v) => sqlx::query("UPDATE documents SET bytes = $1, heads = $2, version = version + 1, updated_seq = $3, updated_at = $4 WHERE id = $5 AND version = $6")
-            .bind(bytes)
-            .bind(heads.join(","))
-            .bind(seq)
-            .bind(now)
-            .bind(doc_id)
-            .bind(v)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-        None => sqlx::query(
-            "INSERT INTO documents (id, kind, org_id, grid_id, site_id, bytes, heads, version, updated_seq, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9) ON CONFLICT (id) DO NOTHING",
-        )
-        .bind(doc_id)
-        .bind(header.kind.as_str())
-        .bind(&header.site.org_id)
-        .bind(&header.site.grid_id)
-        .bind(&header.site.site_id)
-        .bind(bytes)
-        .bind(heads.join(","))
-        .bind(seq)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected(),
-    };
-    if written == 0 {
+    let written = store_document(&mut tx, &header, version, bytes, &heads, seq, now).await?;
+    if !written {
         // Someone else wrote this document since we read it: start again from theirs.
         tx.rollback().await?;
         return Ok(None);
@@ -381,22 +366,7 @@ async fn attempt(
         .iter()
         .flat_map(|c| c.raw_bytes().to_vec())
         .collect();
-    sqlx::query(
-        "INSERT INTO doc_changes (seq, doc_id, kind, org_id, grid_id, site_id, user_id, device_id, bytes, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(seq)
-    .bind(doc_id)
-    .bind(header.kind.as_str())
-    .bind(&header.site.org_id)
-    .bind(&header.site.grid_id)
-    .bind(&header.site.site_id)
-    .bind(&user.actor.user_id)
-    .bind(&user.device_id)
-    .bind(batch)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    feed_entry(&mut tx, seq, &header, user, batch, now).await?;
     match &parsed {
         Some((hz, s)) => {
             projections::project_hazard(&mut tx, &header, hz, s, now)
@@ -433,4 +403,75 @@ async fn attempt(
     let hazard = (header.kind == DocKind::Hazard).then_some(doc_id);
     crate::events::commit(state, tx, hazard).await?;
     Ok(Some(Outcome::Accepted { heads }))
+}
+
+/// Writes a document's new state: inserted when `version` is `None`, else updated if it is still
+/// at `version`. `false`: another writer got there first (start again from theirs).
+pub(crate) async fn store_document(
+    tx: &mut Transaction<'_, Any>,
+    header: &Header,
+    version: Option<i64>,
+    bytes: Vec<u8>,
+    heads: &[String],
+    seq: i64,
+    now: i64,
+) -> ApiResult<bool> {
+    let written = match version {
+        Some(v) => sqlx::query("UPDATE documents SET bytes = $1, heads = $2, version = version + 1, updated_seq = $3, updated_at = $4 WHERE id = $5 AND version = $6")
+            .bind(bytes)
+            .bind(heads.join(","))
+            .bind(seq)
+            .bind(now)
+            .bind(&header.id)
+            .bind(v)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
+        None => sqlx::query(
+            "INSERT INTO documents (id, kind, org_id, grid_id, site_id, bytes, heads, version, updated_seq, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $9) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&header.id)
+        .bind(header.kind.as_str())
+        .bind(&header.site.org_id)
+        .bind(&header.site.grid_id)
+        .bind(&header.site.site_id)
+        .bind(bytes)
+        .bind(heads.join(","))
+        .bind(seq)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected(),
+    };
+    Ok(written > 0)
+}
+
+/// The feed's entry for one accepted batch of changes to the document `header` names, written
+/// by `user` from their device.
+pub(crate) async fn feed_entry(
+    tx: &mut Transaction<'_, Any>,
+    seq: i64,
+    header: &Header,
+    user: &AuthUser,
+    batch: Vec<u8>,
+    now: i64,
+) -> ApiResult<()> {
+    sqlx::query(
+        "INSERT INTO doc_changes (seq, doc_id, kind, org_id, grid_id, site_id, user_id, device_id, bytes, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(seq)
+    .bind(&header.id)
+    .bind(header.kind.as_str())
+    .bind(&header.site.org_id)
+    .bind(&header.site.grid_id)
+    .bind(&header.site.site_id)
+    .bind(&user.actor.user_id)
+    .bind(&user.device_id)
+    .bind(batch)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -4,3 +4,4 @@
 pub mod apply;
 pub mod feed;
 pub mod projections;
+pub mod server_side;
