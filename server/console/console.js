@@ -141,3 +141,12 @@
   wire();
   follow();
 })();
+
+// ---- Printable pages (the site archive, a report): a print button.
+document.addEventListener("click", function (e) {
+  const t = e.target;
+  if (t instanceof Element && t.closest("[data-print]")) {
+    e.preventDefault();
+    window.print();
+  }
+});

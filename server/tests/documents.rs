@@ -873,3 +873,224 @@ fn reports_count_the_seeded_hazards_and_the_schedule_makes_each_once() {
         "nothing was found that week"
     );
 }
+
+/// A signed-in console session: its cookie and CSRF token.
+struct Console {
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+fn set_cookie(h: &ureq::http::HeaderMap, name: &str) -> Option<String> {
+    h.get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+impl Console {
+    fn agent() -> ureq::Agent {
+        ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .build()
+            .into()
+    }
+
+    fn login(s: &TestServer, user: &str) -> Console {
+        let agent = Self::agent();
+        let form = agent
+            .get(&format!("{}/console/login", s.url))
+            .call()
+            .expect("login page");
+        let login_csrf = set_cookie(form.headers(), "cl_login_csrf").expect("login csrf");
+        let res = agent
+            .post(&format!("{}/console/login", s.url))
+            .header("cookie", &format!("cl_login_csrf={login_csrf}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(format!(
+                "username={user}&password={user}-demo-pass&csrf={login_csrf}"
+            ))
+            .expect("login");
+        let cookie = format!(
+            "cl_session={}",
+            set_cookie(res.headers(), "cl_session").expect("session")
+        );
+        let mut c = Console {
+            base: s.url.clone(),
+            cookie,
+            csrf: String::new(),
+        };
+        let (_, _, page) = c.get("/console/reports");
+        let page = text(&page);
+        let at = page.find("data-csrf=\"").expect("csrf") + 11;
+        c.csrf = page[at..at + page[at..].find('"').expect("end")].to_owned();
+        c
+    }
+
+    fn get(&self, path: &str) -> (u16, ureq::http::HeaderMap, Vec<u8>) {
+        fetch(
+            &format!("{}{path}", self.base),
+            None,
+            &[("cookie", &self.cookie)],
+        )
+    }
+
+    fn post(&self, path: &str, form: &str) -> (u16, String) {
+        let mut res = Self::agent()
+            .post(&format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .send(form.to_owned())
+            .expect("post");
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let _ = res.body_mut().read_to_string();
+        (res.status().as_u16(), location)
+    }
+}
+
+/// The `href` of the first link whose text is `label`.
+fn link(page: &str, label: &str) -> String {
+    let end = page
+        .find(&format!(">{label}</a>"))
+        .unwrap_or_else(|| panic!("{label} on the page"));
+    let start = page[..end].rfind("href=\"").expect("href") + 6;
+    page[start..start + page[start..].find('"').expect("end")].replace("&amp;", "&").replace("&#38;", "&")
+}
+
+#[test]
+fn the_console_exports_what_its_lists_show_prints_archives_and_lists_reports() {
+    let s = TestServer::start_with(|c| c.reports_enabled = false);
+    let wang = author(&s, "wang");
+    let site = s.sites[0].clone();
+    let before = upload(&s, &wang, 21);
+    hazard_now(
+        &s,
+        &wang,
+        &site,
+        "hzd-con-1",
+        "疏散指示标志损坏",
+        Severity::Major,
+        None,
+        None,
+        vec![before.clone()],
+        vec![],
+        vec![],
+    );
+    hazard_now(
+        &s,
+        &wang,
+        &s.sites[1],
+        "hzd-con-2",
+        "插线板串接",
+        Severity::General,
+        None,
+        None,
+        vec![],
+        vec![],
+        vec![],
+    );
+    let li = Console::login(&s, "li");
+
+    // The hazards list filtered to majors: its export link carries the filter.
+    let (status, _, page) = li.get("/console/hazards?severity=major");
+    assert_eq!(status, 200);
+    let href = link(&text(&page), "导出 CSV");
+    assert!(
+        href.starts_with("/console/exports/hazards?format=csv") && href.contains("severity=major"),
+        "{href}"
+    );
+    let (status, _, body) = li.get(&href);
+    assert_eq!(status, 200, "{}", text(&body));
+    let rows = text(&body);
+    assert!(
+        rows.contains("疏散指示标志损坏") && !rows.contains("插线板串接"),
+        "{rows}"
+    );
+    let (status, h, _) = li.get(&link(&text(&page), "导出 Excel"));
+    assert_eq!(
+        (status, h.get("x-export-rows").and_then(|v| v.to_str().ok())),
+        (200, Some("1"))
+    );
+    let (_, _, page) = li.get("/console/sites?grid_id=grid-2");
+    let (_, _, body) = li.get(&link(&text(&page), "导出 CSV"));
+    assert!(text(&body).contains("物流仓库") && !text(&body).contains("便利店"));
+
+    // The archive, printable, with the photo through the console's photo route and a PDF link.
+    let (status, _, page) = li.get(&format!("/console/sites/{site}/archive"));
+    let page = text(&page);
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("一企一档")
+            && page.contains("疏散指示标志损坏")
+            && page.contains(&format!("/console/photos/{before}")),
+        "{page}"
+    );
+    assert!(
+        page.contains("data-print") && page.contains(&format!("/console/sites/{site}/archive.pdf"))
+    );
+    let (status, h, pdf) = li.get(&format!("/console/sites/{site}/archive.pdf"));
+    assert_eq!(
+        (status, h.get("content-type").and_then(|v| v.to_str().ok())),
+        (200, Some("application/pdf"))
+    );
+    let (words, images) = inspect_pdf("console-archive", &pdf);
+    assert!(words.contains("疏散指示标志损坏") && images >= 1);
+    let (_, _, hazard) = li.get("/console/hazards/hzd-con-1");
+    assert!(text(&hazard).contains("/console/hazards/hzd-con-1/notice.pdf"));
+    let css = text(&li.get("/console/assets/console.css").2);
+    // Kept beside the PDFs, for a person to look at in a browser.
+    std::fs::write(out_dir().join("console.css"), &css).expect("css");
+    std::fs::write(out_dir().join("archive.html"), page.replace("/console/assets/", "")).expect("html");
+    assert!(css.contains("@media print"), "print styles");
+    // Another grid's inspector: not found, for the page and the PDFs.
+    let zhao = Console::login(&s, "zhao");
+    for path in [
+        format!("/console/sites/{site}/archive"),
+        format!("/console/sites/{site}/archive.pdf"),
+        "/console/hazards/hzd-con-1/notice.pdf".into(),
+        "/console/exports/hazards?format=csv&severity=major".into(),
+    ] {
+        let (status, _, body) = zhao.get(&path);
+        if path.contains("exports") {
+            assert!(!text(&body).contains("疏散指示标志损坏"), "{path}");
+        } else {
+            assert_eq!(status, 404, "{path}");
+        }
+    }
+
+    // Reports: a form with the session's token makes one and shows it; without it, refused.
+    let (status, _) = li.post("/console/reports", "kind=weekly&grid_id=&date=");
+    assert_eq!(status, 403);
+    let (status, location) = li.post(
+        "/console/reports",
+        &format!("csrf={}&kind=weekly&grid_id=grid-1&date=", li.csrf),
+    );
+    assert_eq!(status, 303, "{location}");
+    assert!(location.starts_with("/console/reports/rpt-"), "{location}");
+    let (status, _, page) = li.get(&location);
+    let page = text(&page);
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("周报") && page.contains("第一网格") && page.contains("川菜馆"),
+        "{page}"
+    );
+    std::fs::write(out_dir().join("report.html"), page.replace("/console/assets/", "")).expect("html");
+    let (_, _, list) = li.get("/console/reports");
+    let list = text(&list);
+    std::fs::write(out_dir().join("reports.html"), list.replace("/console/assets/", "")).expect("html");
+    assert!(
+        list.contains(&location) && list.contains(&format!("{location}/report.pdf")),
+        "{list}"
+    );
+    let (status, _, _) = zhao.get(&location);
+    assert_eq!(status, 404, "grid 1's report is not grid 2's");
+    let (_, _, zl) = zhao.get("/console/reports");
+    assert!(!text(&zl).contains(&location));
+}

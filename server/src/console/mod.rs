@@ -2,6 +2,7 @@
 //! works on a LAN with no internet), Chinese first with English, a cookie session with CSRF
 //! protection, live updates from the hazard event stream. ADR 0006.
 
+pub mod documents;
 pub mod i18n;
 pub mod pages;
 pub mod session;
@@ -59,6 +60,34 @@ pub fn router() -> Router<AppState> {
         .route("/console/hazards/{id}/decide", post(decide))
         .route("/console/sites", get(pages::sites))
         .route("/console/sites/{id}", get(pages::site_page))
+        .route("/console/sites/{id}/archive", get(documents::archive_page))
+        .route(
+            "/console/sites/{id}/archive.pdf",
+            get(documents::archive_pdf),
+        )
+        .route(
+            "/console/hazards/{id}/notice.pdf",
+            get(documents::hazard_notice),
+        )
+        .route(
+            "/console/inspections/{id}/notice.pdf",
+            get(documents::inspection_notice),
+        )
+        .route("/console/exports/hazards", get(documents::export_hazards))
+        .route("/console/exports/sites", get(documents::export_sites))
+        .route(
+            "/console/exports/inspections",
+            get(documents::export_inspections),
+        )
+        .route(
+            "/console/reports",
+            get(documents::reports_page).post(documents::generate),
+        )
+        .route("/console/reports/{id}", get(documents::report_page))
+        .route(
+            "/console/reports/{id}/report.pdf",
+            get(documents::report_pdf),
+        )
         .route("/console/photos/{sha256}", get(photo))
         .route("/console/events", get(events))
         .route("/console/assets/{name}", get(asset))
