@@ -475,6 +475,26 @@ fn site_fields(
     })
 }
 
+/// The site fields of a form (the console's), named as a file's columns are: the same checks
+/// as an imported row's.
+pub fn fields_of_map(
+    values: &HashMap<String, String>,
+    lang: Lang,
+    default_offset: i32,
+) -> Result<SiteFields, Vec<Problem>> {
+    let mut found = Found {
+        lang,
+        problems: Vec::new(),
+    };
+    let (names, row): (Vec<String>, Vec<String>) =
+        values.iter().map(|(k, v)| (k.clone(), v.clone())).unzip();
+    let cols: HashMap<String, usize> = names.into_iter().enumerate().map(|(i, k)| (k, i)).collect();
+    match site_fields(&mut found, 1, &cols, &row, default_offset) {
+        Some(f) => Ok(f),
+        None => Err(found.problems),
+    }
+}
+
 fn limit_problems(mut problems: Vec<Problem>) -> (Vec<Problem>, usize) {
     problems.sort_by(|a, b| (a.row, &a.column).cmp(&(b.row, &b.column)));
     let left_out = problems.len().saturating_sub(MAX_LISTED);

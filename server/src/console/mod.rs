@@ -2,6 +2,7 @@
 //! works on a LAN with no internet), Chinese first with English, a cookie session with CSRF
 //! protection, live updates from the hazard event stream. ADR 0006.
 
+pub mod admin;
 pub mod documents;
 pub mod i18n;
 pub mod pages;
@@ -91,6 +92,7 @@ pub fn router() -> Router<AppState> {
         .route("/console/photos/{sha256}", get(photo))
         .route("/console/events", get(events))
         .route("/console/assets/{name}", get(asset))
+        .merge(admin::router())
 }
 
 /// The console's own content policy: its pages run its own script and styles and nothing else.

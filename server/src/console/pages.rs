@@ -34,6 +34,8 @@ pub struct Chrome {
     pub live: bool,
     pub notice: String,
     pub notice_kind: &'static str,
+    /// Whether the user administers the organisation (the nav shows its pages).
+    pub admin: bool,
 }
 
 impl Chrome {
@@ -48,6 +50,7 @@ impl Chrome {
             live: true,
             notice: String::new(),
             notice_kind: "",
+            admin: u.user.actor.role == Role::Admin,
         }
     }
 

@@ -9,6 +9,7 @@ pub mod blobs;
 pub mod devices;
 pub mod directory;
 pub mod hazards;
+pub mod imports;
 pub mod inspections;
 pub mod people;
 pub mod placement;
