@@ -82,6 +82,30 @@ impl BlobStore {
         }
     }
 
+    /// The blob's bytes, for the server's own use (photos embedded in PDFs): `None` when it is
+    /// missing or longer than `limit`, which is checked before anything is read.
+    pub async fn read(&self, sha256: &str, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+        if !valid(sha256) {
+            return Ok(None);
+        }
+        match self {
+            BlobStore::Folder(dir) => {
+                let path = dir.join(sha256);
+                match tokio::fs::metadata(&path).await {
+                    Ok(m) if m.len() <= limit as u64 => match tokio::fs::read(&path).await {
+                        Ok(b) => Ok(Some(b)),
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                        Err(e) => Err(e),
+                    },
+                    Ok(_) => Ok(None),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(e),
+                }
+            }
+            BlobStore::S3(s3) => s3.get(sha256, limit).await,
+        }
+    }
+
     /// Whether the store can be used right now (readiness).
     pub async fn check(&self) -> std::io::Result<()> {
         match self {

@@ -333,7 +333,6 @@ pub async fn notice(
     let site_id = records
         .first()
         .map(|r| r.site_id.clone())
-        .or_else(|| None)
         .ok_or_else(|| ApiError::NotFound(format!("hazards of {number}")))?;
     let site = visible_site(state, &reach, &site_id).await?;
     let grids = store::people::grids(pool, &user.user.actor.scope.org_id).await?;

@@ -961,7 +961,9 @@ fn link(page: &str, label: &str) -> String {
         .find(&format!(">{label}</a>"))
         .unwrap_or_else(|| panic!("{label} on the page"));
     let start = page[..end].rfind("href=\"").expect("href") + 6;
-    page[start..start + page[start..].find('"').expect("end")].replace("&amp;", "&").replace("&#38;", "&")
+    page[start..start + page[start..].find('"').expect("end")]
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
 }
 
 #[test]
@@ -1047,7 +1049,11 @@ fn the_console_exports_what_its_lists_show_prints_archives_and_lists_reports() {
     let css = text(&li.get("/console/assets/console.css").2);
     // Kept beside the PDFs, for a person to look at in a browser.
     std::fs::write(out_dir().join("console.css"), &css).expect("css");
-    std::fs::write(out_dir().join("archive.html"), page.replace("/console/assets/", "")).expect("html");
+    std::fs::write(
+        out_dir().join("archive.html"),
+        page.replace("/console/assets/", ""),
+    )
+    .expect("html");
     assert!(css.contains("@media print"), "print styles");
     // Another grid's inspector: not found, for the page and the PDFs.
     let zhao = Console::login(&s, "zhao");
@@ -1081,10 +1087,18 @@ fn the_console_exports_what_its_lists_show_prints_archives_and_lists_reports() {
         page.contains("周报") && page.contains("第一网格") && page.contains("川菜馆"),
         "{page}"
     );
-    std::fs::write(out_dir().join("report.html"), page.replace("/console/assets/", "")).expect("html");
+    std::fs::write(
+        out_dir().join("report.html"),
+        page.replace("/console/assets/", ""),
+    )
+    .expect("html");
     let (_, _, list) = li.get("/console/reports");
     let list = text(&list);
-    std::fs::write(out_dir().join("reports.html"), list.replace("/console/assets/", "")).expect("html");
+    std::fs::write(
+        out_dir().join("reports.html"),
+        list.replace("/console/assets/", ""),
+    )
+    .expect("html");
     assert!(
         list.contains(&location) && list.contains(&format!("{location}/report.pdf")),
         "{list}"

@@ -1176,6 +1176,52 @@ fn every_route_answers_what_openapi_json_describes() {
             .contains("scope.owner_grids")
     );
 
+    // Exports, documents and reports (ADR 0008).
+    let raw_ok = |route: &str, path: &str| {
+        let r = spec.call("GET", route, &u(path), tok, None, &[]);
+        assert_eq!(
+            r.status,
+            200,
+            "GET {path}: {}",
+            String::from_utf8_lossy(&r.raw)
+        );
+        r
+    };
+    for kind in ["hazards", "inspections", "sites"] {
+        let route = format!("/v1/exports/{kind}");
+        raw_ok(&route, &format!("{route}?format=csv"));
+        raw_ok(&route, &format!("{route}?format=xlsx"));
+        get_err(&route, &format!("{route}?format=pdf"), tok, 400);
+    }
+    let ar = "/v1/sites/{id}/archive.pdf";
+    let r = raw_ok(ar, &format!("/v1/sites/{restaurant}/archive.pdf"));
+    assert!(r.raw.starts_with(b"%PDF-"));
+    get_err(ar, "/v1/sites/site-nothing/archive.pdf", tok, 404);
+    let hn = "/v1/hazards/{id}/notice.pdf";
+    raw_ok(hn, &format!("/v1/hazards/{hz}/notice.pdf"));
+    get_err(hn, "/v1/hazards/hzd-nothing/notice.pdf", tok, 404);
+    let inn = "/v1/inspections/{id}/notice.pdf";
+    raw_ok(inn, &format!("/v1/inspections/{insp}/notice.pdf"));
+    get_err(inn, "/v1/inspections/insp-nothing/notice.pdf", tok, 404);
+    let rr = "/v1/reports";
+    let weekly = json_body(&json!({"kind": "weekly"}));
+    let r = spec.call("POST", rr, &u(rr), tok, Some(&weekly), &[JSON]);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let report = r.body["id"].as_str().expect("report id").to_owned();
+    let yearly = json_body(&json!({"kind": "yearly"}));
+    assert_eq!(
+        spec.call("POST", rr, &u(rr), tok, Some(&yearly), &[JSON])
+            .status,
+        400
+    );
+    get_ok(rr, "/v1/reports?kind=weekly", tok);
+    get_err(rr, "/v1/reports?kind=yearly", tok, 400);
+    get_ok("/v1/reports/{id}", &format!("/v1/reports/{report}"), tok);
+    get_err("/v1/reports/{id}", "/v1/reports/rpt-nothing", tok, 404);
+    let rp = "/v1/reports/{id}/report.pdf";
+    raw_ok(rp, &format!("/v1/reports/{report}/report.pdf"));
+    get_err(rp, "/v1/reports/rpt-nothing/report.pdf", tok, 404);
+
     // Operations and the document itself.
     get_ok("/v1/openapi.json", "/v1/openapi.json", None);
     get_ok("/healthz", "/healthz", None);

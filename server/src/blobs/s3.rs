@@ -141,6 +141,35 @@ impl S3Store {
         }
     }
 
+    /// The object's bytes if it is at most `limit` long; `None` if missing or longer.
+    pub async fn get(&self, sha256: &str, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.settings.bucket)
+            .key(self.key(sha256))
+            .send()
+            .await
+        {
+            Ok(o) => o,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(io("get", detail(&e))),
+        };
+        if out
+            .content_length()
+            .is_some_and(|n| n < 0 || n as u64 > limit as u64)
+        {
+            return Ok(None);
+        }
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| io("get", e))?
+            .into_bytes();
+        Ok((bytes.len() <= limit).then(|| bytes.to_vec()))
+    }
+
     /// A URL that serves the object for `presign_seconds` without credentials.
     pub async fn presigned_get(&self, sha256: &str) -> std::io::Result<String> {
         let config =

@@ -93,12 +93,12 @@ pub fn render(t: &impl Template) -> Response {
     }
 }
 
-fn offset(state: &AppState) -> i32 {
+pub(crate) fn offset(state: &AppState) -> i32 {
     state.config.console_utc_offset_minutes
 }
 
 /// Cards of `records` with their sites' and people's names, fetched once for all.
-async fn cards(
+pub(crate) async fn cards(
     state: &AppState,
     u: &ConsoleUser,
     records: &[store::hazards::HazardRecord],
@@ -162,7 +162,7 @@ pub struct Dashboard {
     pub by_overdue: Vec<GridRow>,
 }
 
-fn hours(h: Option<f64>, tr: &Tr) -> String {
+pub(crate) fn hours(h: Option<f64>, tr: &Tr) -> String {
     h.map_or_else(
         || "—".to_owned(),
         |h| {
@@ -173,10 +173,6 @@ fn hours(h: Option<f64>, tr: &Tr) -> String {
             }
         },
     )
-}
-
-fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    (!sorted.is_empty()).then(|| sorted[((sorted.len() as f64 - 1.0) * p).round() as usize])
 }
 
 pub async fn dashboard(State(state): State<AppState>, u: ConsoleUser) -> ApiResult<Response> {
@@ -191,17 +187,14 @@ pub async fn dashboard(State(state): State<AppState>, u: ConsoleUser) -> ApiResu
     let views = views(&state, sites).await?;
     let grids = store::people::grids(pool, &u.user.actor.scope.org_id).await?;
     let tr = u.tr;
-    let closed = c.hours_to_close.len() as i64;
     let k = Kpis {
         found: c.found,
-        closed,
-        rate: if c.found > 0 {
-            format!("{:.0}%", 100.0 * closed as f64 / c.found as f64)
-        } else {
-            "—".into()
-        },
-        median: hours(percentile(&c.hours_to_close, 0.5), &tr),
-        p90: hours(percentile(&c.hours_to_close, 0.9), &tr),
+        closed: c.closed(),
+        rate: c
+            .closure_rate()
+            .map_or_else(|| "—".into(), |r| format!("{:.0}%", 100.0 * r)),
+        median: hours(c.hours_to_close_quantile(0.5), &tr),
+        p90: hours(c.hours_to_close_quantile(0.9), &tr),
         overdue: c.overdue_now,
         major: c.major_open_now,
         review: format!("{}{}", queue.len(), if more.is_some() { "+" } else { "" }),
@@ -280,7 +273,7 @@ pub struct ReviewQuery {
 }
 
 /// The timelines of hazards the caller may see, from their documents, read in one query.
-async fn timelines(
+pub(crate) async fn timelines(
     state: &AppState,
     tr: &Tr,
     ids: &[String],
@@ -386,6 +379,24 @@ fn day_start(date: &str, offset: i32) -> Option<i64> {
     Date::parse(date).map(|d| d.start_millis(offset))
 }
 
+/// The filter a hazards list URL asks for (what cannot be read is left out), days in the
+/// console's zone: the list and its exports read the same rows.
+pub(crate) fn list_filter(q: &ListQuery, off: i32) -> store::hazards::HazardFilter {
+    let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    store::hazards::HazardFilter {
+        statuses: Status::parse(&q.status).into_iter().collect(),
+        severity: closeloop_model::lifecycle::Severity::parse(&q.severity),
+        grid_id: some(&q.grid_id),
+        site_id: some(&q.site_id),
+        assignee: some(&q.assignee),
+        inspection_id: None,
+        overdue: q.overdue.as_deref().map(|v| v == "true"),
+        evidence_complete: None,
+        from: day_start(&q.from, off),
+        to: day_start(&q.to, off).map(|t| t + 86_400_000),
+    }
+}
+
 pub async fn hazards(
     State(state): State<AppState>,
     u: ConsoleUser,
@@ -396,18 +407,7 @@ pub async fn hazards(
     let reach = u.user.actor.reach();
     let off = offset(&state);
     let mut error = String::new();
-    let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
-    let filter = store::hazards::HazardFilter {
-        statuses: Status::parse(&q.status).into_iter().collect(),
-        severity: closeloop_model::lifecycle::Severity::parse(&q.severity),
-        grid_id: some(&q.grid_id),
-        site_id: some(&q.site_id),
-        assignee: some(&q.assignee),
-        overdue: q.overdue.as_deref().map(|v| v == "true"),
-        evidence_complete: None,
-        from: day_start(&q.from, off),
-        to: day_start(&q.to, off).map(|t| t + 86_400_000),
-    };
+    let filter = list_filter(&q, off);
     let sort = store::hazards::Sort::parse(&q.sort).unwrap_or(store::hazards::Sort::ReportedAt);
     let cursor = store::hazards::Cursor::decode(&q.cursor);
     if !q.cursor.is_empty() && cursor.is_none() {
@@ -734,7 +734,10 @@ pub struct SitePage {
 }
 
 /// The profile's facts in the order a site visit goes through them, values in words.
-fn profile_lines(p: &closeloop_checklists::SiteProfile, tr: &Tr) -> Vec<(String, String)> {
+pub(crate) fn profile_lines(
+    p: &closeloop_checklists::SiteProfile,
+    tr: &Tr,
+) -> Vec<(String, String)> {
     const ORDER: [&str; 30] = [
         "premises",
         "subtype",

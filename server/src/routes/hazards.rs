@@ -110,7 +110,7 @@ pub struct HazardPage {
 }
 
 /// The filter a query asks for, or the parameter at fault.
-fn filter_of(q: &HazardQuery) -> ApiResult<HazardFilter> {
+pub(crate) fn filter_of(q: &HazardQuery) -> ApiResult<HazardFilter> {
     let statuses = match &q.status {
         None => Vec::new(),
         Some(list) => list
@@ -157,6 +157,7 @@ fn filter_of(q: &HazardQuery) -> ApiResult<HazardFilter> {
         site_id: q.site_id.clone(),
         grid_id: q.grid_id.clone(),
         assignee: q.assignee.clone(),
+        inspection_id: None,
         overdue: q.overdue,
         evidence_complete: q.evidence_complete,
         from: q.from,

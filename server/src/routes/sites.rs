@@ -21,7 +21,7 @@ use std::collections::HashMap;
 const DAY: i64 = 86_400_000;
 
 /// A site with everything a supervisor asks about it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct SiteView {
     pub id: String,
     pub grid_id: String,
@@ -246,10 +246,6 @@ pub struct Stats {
     pub self_checks_due: u32,
 }
 
-fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
-    (!sorted.is_empty()).then(|| sorted[((sorted.len() as f64 - 1.0) * p).round() as usize])
-}
-
 /// `GET /v1/stats`.
 pub async fn stats(
     State(state): State<AppState>,
@@ -286,15 +282,14 @@ pub async fn stats(
         on_time += v.self_checks_on_time;
         due += v.self_checks_due;
     }
-    let closed = c.hours_to_close.len() as i64;
     Ok(Json(Stats {
         from,
         to,
         hazards_found: c.found,
-        hazards_closed: closed,
-        closure_rate: (c.found > 0).then(|| closed as f64 / c.found as f64),
-        median_hours_to_close: percentile(&c.hours_to_close, 0.5),
-        p90_hours_to_close: percentile(&c.hours_to_close, 0.9),
+        hazards_closed: c.closed(),
+        closure_rate: c.closure_rate(),
+        median_hours_to_close: c.hours_to_close_quantile(0.5),
+        p90_hours_to_close: c.hours_to_close_quantile(0.9),
         overdue_now: c.overdue_now,
         major_open_now: c.major_open_now,
         sites_by_colour: colours,

@@ -20,6 +20,8 @@ pub struct HazardFilter {
     pub site_id: Option<String>,
     pub grid_id: Option<String>,
     pub assignee: Option<String>,
+    /// Raised during this inspection.
+    pub inspection_id: Option<String>,
     /// Overdue at the time of the query (or, false, not overdue).
     pub overdue: Option<bool>,
     pub evidence_complete: Option<bool>,
@@ -211,18 +213,8 @@ async fn with_photos(
     Ok(records)
 }
 
-/// Up to `limit` hazards in `reach` matching `filter`, in `sort` order after `cursor`, and the
-/// cursor of the page after, if any.
-pub async fn page(
-    pool: &AnyPool,
-    reach: &Reach,
-    filter: &HazardFilter,
-    sort: Sort,
-    limit: i64,
-    cursor: Option<&Cursor>,
-    now: i64,
-) -> Result<(Vec<HazardRecord>, Option<Cursor>), sqlx::Error> {
-    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM hazards WHERE "));
+/// The conditions of `filter` within `reach`, after a `WHERE`.
+fn push_filter(q: &mut Sql, reach: &Reach, filter: &HazardFilter, now: i64) {
     q.push_reach(reach, "", "site_id");
     if !filter.statuses.is_empty() {
         q.push(" AND ");
@@ -235,6 +227,7 @@ pub async fn page(
         ("site_id", &filter.site_id),
         ("grid_id", &filter.grid_id),
         ("assignee", &filter.assignee),
+        ("inspection_id", &filter.inspection_id),
     ] {
         if let Some(v) = v {
             q.push_bind(&format!(" AND {col} = "), v);
@@ -260,6 +253,33 @@ pub async fn page(
     if let Some(t) = filter.to {
         q.push_bind(" AND reported_at < ", t);
     }
+}
+
+/// How many hazards in `reach` match `filter` (an export's size before it starts).
+pub async fn count(
+    pool: &AnyPool,
+    reach: &Reach,
+    filter: &HazardFilter,
+    now: i64,
+) -> Result<i64, sqlx::Error> {
+    let mut q = Sql::new("SELECT COUNT(*) AS n FROM hazards WHERE ");
+    push_filter(&mut q, reach, filter, now);
+    q.fetch_one(pool).await?.try_get("n")
+}
+
+/// Up to `limit` hazards in `reach` matching `filter`, in `sort` order after `cursor`, and the
+/// cursor of the page after, if any.
+pub async fn page(
+    pool: &AnyPool,
+    reach: &Reach,
+    filter: &HazardFilter,
+    sort: Sort,
+    limit: i64,
+    cursor: Option<&Cursor>,
+    now: i64,
+) -> Result<(Vec<HazardRecord>, Option<Cursor>), sqlx::Error> {
+    let mut q = Sql::new(&format!("SELECT {COLUMNS} FROM hazards WHERE "));
+    push_filter(&mut q, reach, filter, now);
     // Sorting on a bare column lets the index order the rows; only deadlines can be missing, and
     // they sort last.
     let column = sort.column();

@@ -103,3 +103,95 @@ pub async fn recent(
         })
         .collect()
 }
+
+/// What a list of inspections may be narrowed to.
+#[derive(Debug, Clone, Default)]
+pub struct InspectionFilter {
+    pub site_id: Option<String>,
+    pub grid_id: Option<String>,
+    pub purpose: Option<String>,
+    /// Started at or after, and before (ms).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+/// An inspection row of a list, with where it was.
+#[derive(Debug, Clone)]
+pub struct ListedInspection {
+    pub site_id: String,
+    pub grid_id: String,
+    pub row: InspectionRow,
+}
+
+fn push_inspection_filter(q: &mut Sql, reach: &Reach, f: &InspectionFilter) {
+    q.push_reach(reach, "", "site_id");
+    for (col, v) in [
+        ("site_id", &f.site_id),
+        ("grid_id", &f.grid_id),
+        ("purpose", &f.purpose),
+    ] {
+        if let Some(v) = v {
+            q.push_bind(&format!(" AND {col} = "), v);
+        }
+    }
+    if let Some(t) = f.from {
+        q.push_bind(" AND started_at >= ", t);
+    }
+    if let Some(t) = f.to {
+        q.push_bind(" AND started_at < ", t);
+    }
+}
+
+/// How many inspections in `reach` match `f`.
+pub async fn count(
+    pool: &AnyPool,
+    reach: &Reach,
+    f: &InspectionFilter,
+) -> Result<i64, sqlx::Error> {
+    let mut q = Sql::new("SELECT COUNT(*) AS n FROM inspections WHERE ");
+    push_inspection_filter(&mut q, reach, f);
+    q.fetch_one(pool).await?.try_get("n")
+}
+
+/// Up to `limit` inspections in `reach` matching `f`, newest first, after `after` (the last
+/// row's `(started_at, id)`).
+pub async fn page(
+    pool: &AnyPool,
+    reach: &Reach,
+    f: &InspectionFilter,
+    limit: i64,
+    after: Option<&(i64, String)>,
+) -> Result<Vec<ListedInspection>, sqlx::Error> {
+    let mut q = Sql::new(
+        "SELECT id, site_id, grid_id, inspector, purpose, started_at, signed_off_at, items, answered, failed FROM inspections WHERE ",
+    );
+    push_inspection_filter(&mut q, reach, f);
+    if let Some((at, id)) = after {
+        let v = q.bind(*at);
+        let i = q.bind(id);
+        q.push(&format!(
+            " AND (started_at < {v} OR (started_at = {v} AND id > {i}))"
+        ));
+    }
+    q.push(&format!(" ORDER BY started_at DESC, id ASC LIMIT {limit}"));
+    q.fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ListedInspection {
+                site_id: r.try_get("site_id")?,
+                grid_id: r.try_get("grid_id")?,
+                row: InspectionRow {
+                    id: r.try_get("id")?,
+                    inspector: r.try_get("inspector")?,
+                    purpose: r.try_get("purpose")?,
+                    started_at: r.try_get("started_at")?,
+                    signed_off_at: r.try_get("signed_off_at")?,
+                    items: r.try_get("items")?,
+                    answered: r.try_get("answered")?,
+                    failed: r.try_get("failed")?,
+                },
+            })
+        })
+        .collect()
+}

@@ -16,6 +16,25 @@ pub struct Counts {
     pub inspections: i64,
 }
 
+impl Counts {
+    /// Hazards closed (accepted) in the period.
+    pub fn closed(&self) -> i64 {
+        self.hours_to_close.len() as i64
+    }
+
+    /// Closed of found in the period: the one closure rate of dashboards, `/v1/stats` and
+    /// reports. `None` when nothing was found.
+    pub fn closure_rate(&self) -> Option<f64> {
+        (self.found > 0).then(|| self.closed() as f64 / self.found as f64)
+    }
+
+    /// The `p` quantile (0 to 1) of the hours from report to close.
+    pub fn hours_to_close_quantile(&self, p: f64) -> Option<f64> {
+        let h = &self.hours_to_close;
+        (!h.is_empty()).then(|| h[((h.len() as f64 - 1.0) * p).round() as usize])
+    }
+}
+
 fn scoped(sql: &str, reach: &Reach, grid_id: Option<&str>) -> Sql {
     let mut q = Sql::new(sql);
     q.push_reach(reach, "", "site_id");
