@@ -407,7 +407,7 @@ async fn make_pdf(
     let face = state
         .pdf_fonts
         .get(&state.config)
-        .map_err(ApiError::Unavailable)?
+        .map_err(ApiError::NoPdfFont)?
         .clone();
     tokio::task::spawn_blocking(move || build(&face))
         .await

@@ -30,6 +30,10 @@ pub enum ApiError {
     /// A part the server depends on (the blob store) is not answering; worth retrying later.
     #[error("unavailable: {0}")]
     Unavailable(String),
+    /// PDFs cannot be made: no font with Chinese glyphs was found (the detail, naming the files
+    /// tried, is logged; the caller is told what an administrator can do).
+    #[error("no PDF font: {0}")]
+    NoPdfFont(String),
     /// The body's SHA-256 is not the one the path names.
     #[error("{0}")]
     HashMismatch(String),
@@ -148,6 +152,17 @@ impl IntoResponse for ApiError {
                     StatusCode::SERVICE_UNAVAILABLE,
                     "unavailable",
                     "the photo store is not answering; try again later".to_owned(),
+                    None,
+                )
+            }
+            ApiError::NoPdfFont(detail) => {
+                tracing::warn!(%detail, "no PDF font");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "PDFs cannot be made: the server has no font with Chinese glyphs (an \
+                     administrator installs one, e.g. fonts-noto-cjk, or sets pdf_font)"
+                        .to_owned(),
                     None,
                 )
             }

@@ -395,6 +395,26 @@ fn exports_carry_the_lists_filters_and_the_callers_reach() {
         Some("1")
     );
     assert!(book.starts_with(b"PK\x03\x04"), "a zip");
+    {
+        use calamine::{Reader, Xlsx};
+        let mut wb: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(book.clone())).expect("xlsx");
+        assert_eq!(wb.sheet_names(), ["隐患"]);
+        let range = wb
+            .worksheet_range_at(0)
+            .expect("a sheet")
+            .expect("readable");
+        let rows: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows.len(), 2, "a header and the major hazard: {rows:?}");
+        assert_eq!(rows[0][1], "隐患");
+        assert_eq!(
+            (rows[1][0].as_str(), rows[1][1].as_str()),
+            ("hzd-exp-major", "重大隐患甲")
+        );
+    }
     assert!(
         book.windows(24).any(|w| w == b"xl/worksheets/sheet1.xml"),
         "a worksheet"
@@ -477,6 +497,32 @@ fn exports_carry_the_lists_filters_and_the_callers_reach() {
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
     assert_eq!(scheduled, 3, "the district's and both grids' daily reports");
+}
+
+#[test]
+fn without_a_cjk_font_pdfs_answer_503_and_exports_still_work() {
+    let s = TestServer::start_with(|c| {
+        c.pdf_font = Some("/etc/hostname".into());
+        c.reports_enabled = false;
+    });
+    let li = token(&s, "li", "li-browser");
+    let (status, _, body) = fetch(
+        &format!("{}/v1/sites/{}/archive.pdf", s.url, s.sites[0]),
+        Some(&li),
+        &[],
+    );
+    assert_eq!(status, 503, "{}", text(&body));
+    assert!(
+        text(&body).contains("pdf_font") && !text(&body).contains("/etc/hostname"),
+        "says what to set, not the server's files: {}",
+        text(&body)
+    );
+    let (status, _, _) = fetch(
+        &format!("{}/v1/exports/sites?format=csv", s.url),
+        Some(&li),
+        &[],
+    );
+    assert_eq!(status, 200);
 }
 
 #[test]
