@@ -105,10 +105,9 @@ pub enum Source {
         filter: InspectionFilter,
         after: Option<(i64, String)>,
     },
-    /// Sites are graded a page at a time from the list (ids only are held).
+    /// Sites, read once by the list's query (within reach), graded a page at a time.
     Sites {
-        reach: Reach,
-        ids: std::vec::IntoIter<String>,
+        sites: std::vec::IntoIter<store::sites::SiteRecord>,
     },
 }
 
@@ -185,7 +184,7 @@ impl Source {
             Source::Inspections { reach, filter, .. } => {
                 store::inspections::count(pool, reach, filter).await
             }
-            Source::Sites { ids, .. } => Ok(ids.len() as i64),
+            Source::Sites { sites } => Ok(sites.len() as i64),
         }
     }
 
@@ -314,16 +313,10 @@ impl Source {
                         .collect(),
                 ))
             }
-            Source::Sites { reach, ids } => {
-                let chunk: Vec<String> = ids.by_ref().take(500).collect();
-                if chunk.is_empty() {
+            Source::Sites { sites } => {
+                let records: Vec<store::sites::SiteRecord> = sites.by_ref().take(500).collect();
+                if records.is_empty() {
                     return Ok(None);
-                }
-                let mut records = Vec::new();
-                for id in &chunk {
-                    if let Some(s) = store::sites::get(pool, reach, id).await? {
-                        records.push(s);
-                    }
                 }
                 let views = crate::routes::sites::views(state, records).await?;
                 Ok(Some(
@@ -367,14 +360,14 @@ impl Context {
     }
 }
 
-/// A site list's ids in `reach`, optionally one grid's, whose name or address holds `needle`
-/// (the sites page's search).
-pub async fn site_ids(
+/// The sites in `reach`, optionally one grid's, whose name or address holds `needle` (the sites
+/// page's search).
+pub async fn sites(
     state: &AppState,
     reach: &Reach,
     grid: Option<&str>,
     needle: &str,
-) -> ApiResult<Vec<String>> {
+) -> ApiResult<Vec<store::sites::SiteRecord>> {
     let needle = needle.trim().to_lowercase();
     Ok(store::sites::list(&state.db.pool, reach, grid, None)
         .await?
@@ -384,7 +377,6 @@ pub async fn site_ids(
                 || s.name.to_lowercase().contains(&needle)
                 || s.address.to_lowercase().contains(&needle)
         })
-        .map(|s| s.id)
         .collect())
 }
 

@@ -91,10 +91,9 @@ pub async fn export_sites(
     let reach = u.user.actor.reach();
     let grid = (!q.grid_id.is_empty()).then_some(q.grid_id.as_str());
     let needle: String = q.q.chars().take(200).collect();
-    let ids = exports::site_ids(&state, &reach, grid, &needle).await?;
+    let ids = exports::sites(&state, &reach, grid, &needle).await?;
     let source = Source::Sites {
-        reach,
-        ids: ids.into_iter(),
+        sites: ids.into_iter(),
     };
     exports::respond(&state, source, context(&state, &u).await?, format).await
 }

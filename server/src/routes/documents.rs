@@ -187,7 +187,7 @@ pub async fn sites(
         return Err(ApiError::bad("q", "at most 200 characters"));
     }
     let reach = user.actor.reach();
-    let ids = exports::site_ids(
+    let ids = exports::sites(
         &state,
         &reach,
         q.grid_id.as_deref(),
@@ -205,8 +205,7 @@ pub async fn sites(
     exports::respond(
         &state,
         Source::Sites {
-            reach,
-            ids: ids.into_iter(),
+            sites: ids.into_iter(),
         },
         ctx,
         format,
