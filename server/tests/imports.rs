@@ -257,14 +257,7 @@ fn an_import_writes_every_row_and_the_same_file_again_changes_nothing() {
 
 #[test]
 fn xlsx_reads_like_csv_and_users_import_with_their_sites() {
-    let s = TestServer::start();
-    s.block(closeloop_server::demo::create_org(
-        &s.state,
-        "org-b",
-        "乙街道",
-        "b-",
-    ))
-    .expect("second organisation");
+    let s = TestServer::start_two_orgs();
     let admin = token(&s, "admin", "a");
     let mut book = rust_xlsxwriter::Workbook::new();
     let sheet = book.add_worksheet();

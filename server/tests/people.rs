@@ -59,20 +59,9 @@ fn push(s: &TestServer, a: &Author, site: &str, id: &str, extra: Vec<EventKind>)
     r.body["results"][0].clone()
 }
 
-fn second_org(s: &TestServer) {
-    s.block(closeloop_server::demo::create_org(
-        &s.state,
-        "org-b",
-        "乙街道",
-        "b-",
-    ))
-    .expect("second organisation");
-}
-
 #[test]
 fn the_directory_shows_people_in_scope_and_a_sites_assignees() {
-    let s = TestServer::start();
-    second_org(&s);
+    let s = TestServer::start_two_orgs();
     let (wang, zhang, zhao, li) = (
         user_id(&s, "wang"),
         user_id(&s, "zhang"),
@@ -142,8 +131,7 @@ fn the_directory_shows_people_in_scope_and_a_sites_assignees() {
 
 #[test]
 fn an_assignment_to_someone_who_cannot_act_is_refused_by_a_named_rule() {
-    let s = TestServer::start();
-    second_org(&s);
+    let s = TestServer::start_two_orgs();
     let wang = author(&s, "wang");
     let shop = s.sites[0].clone();
     let (zhang, zhao, li, b_zhang) = (
@@ -217,8 +205,7 @@ fn an_assignment_to_someone_who_cannot_act_is_refused_by_a_named_rule() {
 
 #[test]
 fn administrators_manage_accounts_and_every_change_is_audited() {
-    let s = TestServer::start();
-    second_org(&s);
+    let s = TestServer::start_two_orgs();
     let admin = token(&s, "admin", "a");
     let li = token(&s, "li", "l");
     // Others are refused before anything is read, with the API's Forbidden.
@@ -474,8 +461,7 @@ fn site_body(name: &str) -> Value {
 
 #[test]
 fn sites_are_created_edited_and_moved_between_grids_with_their_history() {
-    let s = TestServer::start();
-    second_org(&s);
+    let s = TestServer::start_two_orgs();
     let admin = token(&s, "admin", "a");
     let mut body = site_body("新开面馆");
     body["grid_id"] = json!("grid-1");

@@ -26,14 +26,29 @@ impl TestServer {
     }
 
     pub fn start_with(tweak: impl FnOnce(&mut Config)) -> TestServer {
+        Self::start_orgs(tweak, false)
+    }
+
+    /// The demo organisation and a second one (`org-b`, usernames `b-…`, the same grid ids),
+    /// made on the server's own runtime (a pooled PostgreSQL connection outlives no other).
+    pub fn start_two_orgs() -> TestServer {
+        Self::start_orgs(|_| {}, true)
+    }
+
+    fn start_orgs(tweak: impl FnOnce(&mut Config), second: bool) -> TestServer {
         let dir = tempfile::tempdir().expect("tmp");
         let mut config = closeloop_server::background::throwaway_config(
             dir.path(),
             closeloop_testkit::test_database_url(),
         );
         tweak(&mut config);
-        let (server, sites) = Background::start(config, |state| async move {
+        let (server, sites) = Background::start(config, move |state| async move {
             let d = demo::create(&state).await.expect("demo");
+            if second {
+                demo::create_org(&state, "org-b", "乙街道", "b-")
+                    .await
+                    .expect("second organisation");
+            }
             d.sites.iter().map(|s| s.0.clone()).collect::<Vec<_>>()
         })
         .expect("server starts");
