@@ -880,13 +880,17 @@ fn reports_count_the_seeded_hazards_and_the_schedule_makes_each_once() {
         .expect("date")
         .start_millis(480)
         + 6 * 3_600_000;
-    let made = s
-        .block(closeloop_server::reports::run_schedule(&s.state, run))
-        .expect("schedule");
+    // A second state on the same database and its own runtime (a pool's connections belong to
+    // the runtime that opened them), as a second replica would run it.
+    let config = (*s.state.config).clone();
+    let (made, again) = s.block(async move {
+        let replica = closeloop_server::AppState::open(config).await.expect("state");
+        let made = closeloop_server::reports::run_schedule(&replica, run).await;
+        let again = closeloop_server::reports::run_schedule(&replica, run).await;
+        replica.db.pool.close().await;
+        (made.expect("schedule"), again.expect("schedule"))
+    });
     assert_eq!(made, 6);
-    let again = s
-        .block(closeloop_server::reports::run_schedule(&s.state, run))
-        .expect("schedule");
     assert_eq!(again, 0, "complete reports are not made twice");
     let list = call(
         "GET",
