@@ -884,7 +884,9 @@ fn reports_count_the_seeded_hazards_and_the_schedule_makes_each_once() {
     // the runtime that opened them), as a second replica would run it.
     let config = (*s.state.config).clone();
     let (made, again) = s.block(async move {
-        let replica = closeloop_server::AppState::open(config).await.expect("state");
+        let replica = closeloop_server::AppState::open(config)
+            .await
+            .expect("state");
         let made = closeloop_server::reports::run_schedule(&replica, run).await;
         let again = closeloop_server::reports::run_schedule(&replica, run).await;
         replica.db.pool.close().await;
