@@ -526,6 +526,66 @@ fn without_a_cjk_font_pdfs_answer_503_and_exports_still_work() {
 }
 
 #[test]
+fn an_export_reads_every_row_across_its_pages() {
+    const N: i64 = 2_345;
+    let s = TestServer::start_with(|c| c.reports_enabled = false);
+    let li = token(&s, "li", "li-browser");
+    let config = (*s.state.config).clone();
+    let sites = s.sites.clone();
+    let grids: Vec<String> = sites.iter().map(|x| site_grid(&s, x)).collect();
+    s.block(async move {
+        let st = closeloop_server::AppState::open(config).await.expect("state");
+        let mut tx = st.db.pool.begin().await.expect("tx");
+        for n in 0..N {
+            let k = (n % 4) as usize;
+            sqlx::query(
+                "INSERT INTO hazards (id, org_id, grid_id, site_id, title, status, severity, assignee, deadline, reported_at, evidence_complete, photo_count, event_count, updated_at)
+                 VALUES ($1, 'demo-org', $2, $3, $4, 'reported', $5, NULL, NULL, $6, 1, 0, 1, $6)",
+            )
+            .bind(format!("hzd-page-{n:05}"))
+            .bind(&grids[k])
+            .bind(&sites[k])
+            .bind(format!("隐患 {n}"))
+            .bind(if n % 13 == 0 { "major" } else { "general" })
+            // Runs of equal times, so pages break inside them.
+            .bind(1_700_000_000_000 + (n / 7) * 60_000)
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+        }
+        tx.commit().await.expect("commit");
+        st.db.pool.close().await;
+    });
+    let all = csv(&s, &li, "hazards?format=csv");
+    let ids: std::collections::BTreeSet<&str> = all
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .collect();
+    assert_eq!(
+        all.lines().count() as i64,
+        N + 1,
+        "every row once, and a header"
+    );
+    assert_eq!(ids.len() as i64, N, "no row twice");
+    let majors = csv(&s, &li, "hazards?format=csv&severity=major");
+    assert_eq!(
+        majors.lines().count() as i64 - 1,
+        (0..N).filter(|n| n % 13 == 0).count() as i64
+    );
+    let (status, h, _) = fetch(
+        &format!("{}/v1/exports/hazards?format=xlsx", s.url),
+        Some(&li),
+        &[],
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        h.get("x-export-rows").and_then(|v| v.to_str().ok()),
+        Some(N.to_string().as_str())
+    );
+}
+
+#[test]
 fn an_export_past_its_row_limit_is_refused() {
     let s = TestServer::start_with(|c| {
         c.export_max_rows = 1;
