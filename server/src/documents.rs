@@ -346,14 +346,8 @@ pub async fn notice(
             .find(|(g, _)| *g == site.grid_id)
             .map_or(site.grid_id.clone(), |(_, n)| n.clone()),
         org_name,
-        number: number
-            .chars()
-            .rev()
-            .take(8)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect(),
+        // The whole id: a notice is traced back to its hazard or inspection by it.
+        number,
         hazards: hazard_sections(state, user, &records).await?,
         date: closeloop_model::calendar::Date::at(now, off).to_string(),
         deadline,
