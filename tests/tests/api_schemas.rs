@@ -1176,6 +1176,218 @@ fn every_route_answers_what_openapi_json_describes() {
             .contains("scope.owner_grids")
     );
 
+    // People and places (ADR 0007).
+    let zt = Some(zhang_http.token.as_str());
+    get_ok("/v1/people", "/v1/people", tok);
+    get_err("/v1/people", "/v1/people", None, 401);
+    let sa = "/v1/sites/{id}/assignees";
+    get_ok(sa, &format!("/v1/sites/{restaurant}/assignees"), tok);
+    get_err(sa, "/v1/sites/site-nothing/assignees", tok, 404);
+    get_ok(ur, ur, at);
+    get_err(ur, ur, tok, 403);
+    get_ok(gr, gr, at);
+    get_err(gr, gr, zt, 403);
+    let send = |method: &str, route: &str, path: &str, token: Option<&str>, body: &Value| {
+        spec.call(
+            method,
+            route,
+            &u(path),
+            token,
+            Some(&json_body(body)),
+            &[JSON],
+        )
+    };
+    let eu = "/v1/admin/users/{user_id}";
+    let r = send(
+        "PATCH",
+        eu,
+        &format!("/v1/admin/users/{new_user}"),
+        at,
+        &json!({"display_name": "契约老板"}),
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        send(
+            "PATCH",
+            eu,
+            "/v1/admin/users/u-nothing",
+            at,
+            &json!({"display_name": "x"})
+        )
+        .status,
+        404
+    );
+    for action in ["deactivate", "reactivate"] {
+        let route = format!("/v1/admin/users/{{user_id}}/{action}");
+        let r = send(
+            "POST",
+            &route,
+            &format!("/v1/admin/users/{new_user}/{action}"),
+            at,
+            &json!({}),
+        );
+        assert_eq!(r.status, 204, "{}", r.body);
+        assert_eq!(
+            send(
+                "POST",
+                &route,
+                &format!("/v1/admin/users/{new_user}/{action}"),
+                tok,
+                &json!({})
+            )
+            .status,
+            403
+        );
+    }
+    let pw = "/v1/admin/users/{user_id}/password";
+    let pw_url = format!("/v1/admin/users/{new_user}/password");
+    assert_eq!(
+        send(
+            "PUT",
+            pw,
+            &pw_url,
+            at,
+            &json!({"password": "another long password"})
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        send("PUT", pw, &pw_url, at, &json!({"password": "short"})).status,
+        400
+    );
+    let rg = "/v1/admin/grids/{id}";
+    assert_eq!(
+        send(
+            "PATCH",
+            rg,
+            "/v1/admin/grids/grid-schema",
+            at,
+            &json!({"name": "契约二网格"})
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        send(
+            "PATCH",
+            rg,
+            "/v1/admin/grids/grid-nothing",
+            at,
+            &json!({"name": "x"})
+        )
+        .status,
+        404
+    );
+    let site = json!({
+        "grid_id": "grid-1", "code": "SCHEMA-1", "name": "契约小店", "address": "契约路 1 号",
+        "lat": 31.2, "lon": 121.4,
+        "profile": {"schema_version": 2, "jurisdiction": "cn", "premises": "small_shop",
+                    "floor_area_m2": 60, "storeys": 1, "building_height_m": 4, "occupants": 8,
+                    "gas": "none", "hazard_level": "light"}
+    });
+    let cs = "/v1/admin/sites";
+    let r = send("POST", cs, cs, at, &site);
+    assert_eq!(r.status, 201, "{}", r.body);
+    let new_site = r.body["site_id"].as_str().expect("site id").to_owned();
+    assert_eq!(
+        send("POST", cs, cs, at, &site).status,
+        409,
+        "the code is taken"
+    );
+    let mut fields = site.clone();
+    if let Some(m) = fields.as_object_mut() {
+        m.remove("grid_id");
+        m.remove("code");
+        m.insert("name".into(), json!("契约小店（改）"));
+    }
+    let es = "/v1/admin/sites/{id}";
+    assert_eq!(
+        send(
+            "PUT",
+            es,
+            &format!("/v1/admin/sites/{new_site}"),
+            at,
+            &fields
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        send("PUT", es, "/v1/admin/sites/site-nothing", at, &fields).status,
+        404
+    );
+    let ms = "/v1/admin/sites/{id}/move";
+    assert_eq!(
+        send(
+            "POST",
+            ms,
+            &format!("/v1/admin/sites/{new_site}/move"),
+            at,
+            &json!({"grid_id": "grid-2"})
+        )
+        .status,
+        204
+    );
+    assert_eq!(
+        send(
+            "POST",
+            ms,
+            &format!("/v1/admin/sites/{new_site}/move"),
+            at,
+            &json!({"grid_id": "grid-nothing"})
+        )
+        .status,
+        400
+    );
+    let sp = "/v1/admin/sites/{id}/people";
+    let people = json!({"owner_ids": [new_user], "responsible": [{"facility": "whole_site", "user_id": new_user}]});
+    let r = send(
+        "PUT",
+        sp,
+        &format!("/v1/admin/sites/{new_site}/people"),
+        at,
+        &people,
+    );
+    assert_eq!(r.status, 204, "{}", r.body);
+    assert_eq!(
+        send(
+            "PUT",
+            sp,
+            "/v1/admin/sites/site-nothing/people",
+            at,
+            &people
+        )
+        .status,
+        404
+    );
+    let au = "/v1/admin/audit";
+    let r = get_ok(au, "/v1/admin/audit?limit=5", at);
+    assert!(!r.body["entries"].as_array().expect("entries").is_empty());
+    get_err(au, au, tok, 403);
+    let im = "/v1/admin/imports/{kind}";
+    let csv = "code,name,grid_id,premises,floor_area_m2,storeys,building_height_m,occupants,gas,hazard_level\nSCHEMA-2,契约仓,grid-1,warehouse,300,1,6,5,none,medium\n";
+    let ct = [("content-type", "text/csv")];
+    let r = spec.call(
+        "POST",
+        im,
+        &u("/v1/admin/imports/sites?dry_run=true&lang=en"),
+        at,
+        Some(csv.as_bytes()),
+        &ct,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let bad = csv.replace("grid-1", "grid-nothing");
+    let r = spec.call(
+        "POST",
+        im,
+        &u("/v1/admin/imports/sites?dry_run=true"),
+        at,
+        Some(bad.as_bytes()),
+        &ct,
+    );
+    assert_eq!(r.status, 422, "{}", r.body);
+
     // Exports, documents and reports (ADR 0008).
     let raw_ok = |route: &str, path: &str| {
         let r = spec.call("GET", route, &u(path), tok, None, &[]);
