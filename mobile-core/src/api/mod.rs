@@ -126,6 +126,24 @@ impl Workspace {
         .await
     }
 
+    /// The people a hazard at `site_id` may be assigned to (its owners and the inspectors who work
+    /// there), by the rule the server applies, from the directory the last sync fetched; empty
+    /// before the first sync. An assignment to anyone else is refused with an `assignee.*` rule.
+    pub async fn assignees(&self, site_id: String) -> Result<Vec<Assignee>, CoreError> {
+        self.run(move |w| {
+            let site = w.site_ref(&site_id)?;
+            Ok(w.assignees(&site)
+                .into_iter()
+                .map(|e| Assignee {
+                    user_id: e.user_id,
+                    display_name: e.display_name,
+                    role: e.role,
+                })
+                .collect())
+        })
+        .await
+    }
+
     /// Every site in this workspace.
     pub async fn sites(&self) -> Result<Vec<SiteSummary>, CoreError> {
         self.run(|w| {

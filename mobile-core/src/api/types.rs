@@ -170,6 +170,15 @@ pub struct SiteSummary {
     pub name: String,
 }
 
+/// Someone a site's hazards may be assigned to, from the directory of the last sync.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Assignee {
+    pub user_id: String,
+    pub display_name: String,
+    /// `owner` or `inspector`.
+    pub role: String,
+}
+
 /// What a checklist is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum InspectionPurpose {

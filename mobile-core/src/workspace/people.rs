@@ -60,6 +60,14 @@ impl Workspace {
         serde_json::from_slice(&bytes).ok()
     }
 
+    /// Where the site `site_id` lies, as this workspace holds it.
+    pub fn site_ref(&self, site_id: &str) -> Result<SiteRef> {
+        Ok(self
+            .summary(site_id, closeloop_model::doc::DocKind::Site)?
+            .site
+            .clone())
+    }
+
     /// The people this user's directory says a hazard at `site` may be assigned to.
     pub fn assignees(&self, site: &SiteRef) -> Vec<DirectoryEntry> {
         let org = &self.identity().scope.org_id;
