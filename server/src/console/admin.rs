@@ -422,7 +422,7 @@ fn choice(tr: &Tr, section: &str, values: &[&str], current: &str) -> Vec<Opt> {
         .iter()
         .map(|v| Opt {
             value: (*v).to_owned(),
-            label: tr.of(section, v),
+            label: tr.of(&format!("value.{section}"), v),
             selected: *v == current,
         })
         .collect()
@@ -439,7 +439,7 @@ fn fields_view(tr: &Tr, f: Option<&sites::SiteFields>) -> FieldsView {
         lon: num(f.and_then(|f| f.location).map(|l| l.1.to_string())),
         premises: choice(
             tr,
-            "value.premises",
+            "premises",
             &premises,
             p.as_ref().map_or("small_shop", |p| p.premises.as_str()),
         ),
@@ -449,13 +449,13 @@ fn fields_view(tr: &Tr, f: Option<&sites::SiteFields>) -> FieldsView {
         occupants: num(p.as_ref().map(|p| p.occupants.to_string())),
         gas: choice(
             tr,
-            "value.gas",
+            "gas",
             &["none", "piped", "lpg"],
             p.as_ref().map_or("none", |p| p.gas.as_str()),
         ),
         hazard_level: choice(
             tr,
-            "value.hazard_level",
+            "hazard_level",
             &["light", "medium", "severe"],
             p.as_ref().map_or("medium", |p| p.hazard_level.as_str()),
         ),
