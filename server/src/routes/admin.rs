@@ -548,6 +548,9 @@ pub async fn audit_log(
     Query(q): Query<AuditQuery>,
 ) -> ApiResult<Json<AuditPage>> {
     admin(&user)?;
+    if q.target.as_ref().is_some_and(|t| t.len() > 200) {
+        return Err(ApiError::bad("target", "at most 200 bytes"));
+    }
     let entries = audit::page(
         &state.db.pool,
         &user.actor.scope.org_id,
