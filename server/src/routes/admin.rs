@@ -256,10 +256,24 @@ pub async fn list_users(State(state): State<AppState>, user: AuthUser) -> ApiRes
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EditUser {
+    #[serde(default, deserialize_with = "present")]
     display_name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     role: Option<String>,
+    #[serde(default, deserialize_with = "present")]
     grid_ids: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
     site_ids: Option<Vec<String>>,
+}
+
+/// A field that may be left out but, when given, is a value: `null` is refused rather than read
+/// as "unchanged", as the OpenAPI document describes it.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// `PATCH /v1/admin/users/{user_id}`.
@@ -550,6 +564,9 @@ pub async fn audit_log(
     admin(&user)?;
     if q.target.as_ref().is_some_and(|t| t.len() > 200) {
         return Err(ApiError::bad("target", "at most 200 bytes"));
+    }
+    if q.limit.is_some_and(|l| !(1..=500).contains(&l)) {
+        return Err(ApiError::bad("limit", "from 1 to 500"));
     }
     let entries = audit::page(
         &state.db.pool,
