@@ -1,6 +1,8 @@
 //! A real server on a free port with the demo organisation, and a small blocking JSON client.
 #![allow(dead_code)] // each test binary uses a different subset
 
+pub mod browser;
+
 use automerge::{ActorId, AutoCommit};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
