@@ -99,6 +99,33 @@ fn only_administrators_use_the_admin_pages_and_every_change_is_logged() {
         &[],
     );
     assert!(p.location.contains("refused="), "{}", p.location);
+    // The hazard page's assignee picker offers whom the model's rule accepts: grid-1's
+    // inspectors (the new one included), not grid-2's, and nobody once deactivated.
+    let wang = author(&s, "wang");
+    let h = push_hazard(
+        &s,
+        &wang,
+        &s.sites[0],
+        "hzd-picker-1",
+        closeloop_model::lifecycle::Severity::General,
+        None,
+        vec![],
+    );
+    let picker = |b: &mut Browser| {
+        let page = b.get(&format!("/console/hazards/{h}")).body;
+        let at = page.find("name=\"assignee\"").expect("an assign form");
+        let end = at + page[at..].find("</select>").expect("the picker");
+        page[at..end].to_owned()
+    };
+    let offered = picker(&mut li);
+    assert!(
+        offered.contains("王网格员") && offered.contains("钱网格员"),
+        "{offered}"
+    );
+    assert!(
+        !offered.contains("赵网格员"),
+        "another grid's inspector: {offered}"
+    );
     let p = a.send(
         "POST",
         &format!("/console/admin/users/{qian}/deactivate"),
@@ -107,6 +134,11 @@ fn only_administrators_use_the_admin_pages_and_every_change_is_logged() {
     );
     assert_eq!(p.status, 303);
     assert!(a.get("/console/admin/users").body.contains("已停用"));
+    let offered = picker(&mut li);
+    assert!(
+        !offered.contains("钱网格员") && offered.contains("王网格员"),
+        "a deactivated inspector is not offered: {offered}"
+    );
 
     // Grids and sites.
     let p = a.send(

@@ -559,20 +559,21 @@ pub async fn hazard_page(
         }
         None => (Vec::new(), Vec::new(), None),
     };
-    // Who may be made responsible: the owners and inspectors whose reach includes the site.
-    let people = store::people::of_org(pool, &u.user.actor.scope.org_id).await?;
+    // Who may be made responsible: the model's assignment rule over the organisation's accounts,
+    // so the picker offers exactly the people a decision would be accepted for.
+    let org = &u.user.actor.scope.org_id;
+    let everyone = store::accounts::list(pool, org).await?;
+    let members: Vec<_> = everyone.iter().filter_map(|a| a.member(org)).collect();
+    let can = site
+        .as_ref()
+        .map(|s| closeloop_model::people::assignable(s, &members))
+        .unwrap_or_default();
     let assignable = opts(
-        people
-            .into_iter()
-            .filter(|p| matches!(p.actor.role, Role::Owner | Role::Inspector))
-            .filter(|p| site.as_ref().is_some_and(|s| p.actor.reaches(s)))
-            .map(|p| {
-                let label = format!(
-                    "{} ({})",
-                    p.display_name,
-                    u.tr.of("role", p.actor.role.as_str())
-                );
-                (p.actor.user_id, label)
+        can.into_iter()
+            .filter_map(|m| everyone.iter().find(|a| a.user_id == m.actor.user_id))
+            .map(|a| {
+                let label = format!("{} ({})", a.display_name, u.tr.of("role", &a.role));
+                (a.user_id.clone(), label)
             }),
         record.assignee.as_deref().unwrap_or(""),
     );
