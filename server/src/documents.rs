@@ -522,8 +522,9 @@ pub async fn archive_pdf(state: &AppState, a: Archive, tr: Tr) -> ApiResult<Vec<
             );
         }
         f.heading(tr.s("archive.grades"));
+        // The grade as of this document first, named so, then the recorded changes.
         let mut rows: Vec<Vec<String>> = vec![vec![
-            a.generated.clone(),
+            format!("{} · {}", tr.s("archive.now"), a.generated),
             a.grade_label.clone(),
             a.site.risk.points.to_string(),
         ]];
